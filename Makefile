@@ -1,0 +1,44 @@
+# Seconde Vie — developer commands. `make up` runs the whole system locally; `make test` tests it.
+PYTHON_VERSION := 3.12.1
+PYTHON := $(shell pyenv root 2>/dev/null)/versions/$(PYTHON_VERSION)/bin/python
+VENV := .venv
+LOCALCLOUD_VENV := .venv-localcloud
+
+.PHONY: install up deploy test unit lint layers schemas clean
+
+install: $(VENV)/.installed $(LOCALCLOUD_VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml requirements/constraints.txt
+	@test -x "$(PYTHON)" || { echo "Python $(PYTHON_VERSION) not found (pyenv install $(PYTHON_VERSION))"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -c requirements/constraints.txt -e '.[dev]'
+	touch $@
+
+$(LOCALCLOUD_VENV)/.installed: requirements/localcloud.lock
+	$(PYTHON) -m venv $(LOCALCLOUD_VENV)
+	$(LOCALCLOUD_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements/localcloud.lock
+	touch $@
+
+up: install  ## the whole system on the local emulator; redeploys on change; Ctrl-C stops it
+	$(VENV)/bin/python -m devtools.localcloud up
+
+deploy: install  ## redeploy to the running local cloud (or AWS_ENDPOINT_URL)
+	$(VENV)/bin/python -m devtools.localcloud deploy
+
+test: install  ## every test: unit, contracts, template, emulator semantics, end to end
+	$(VENV)/bin/python -m pytest
+
+unit: install  ## the tests that need no local cloud
+	$(VENV)/bin/python -m pytest -m "not localcloud"
+
+lint: install
+	$(VENV)/bin/cfn-lint template.yaml
+
+layers: install  ## build the Lambda layers that template.yaml points at (before `sam build`)
+	$(VENV)/bin/python -c "from devtools.localcloud.package import build_layers; build_layers()"
+
+schemas: install  ## export the event contracts as JSON Schema
+	$(VENV)/bin/python -m shared.events.schema docs/events
+
+clean:
+	rm -rf .build

@@ -1,0 +1,1 @@
+"""Developer tooling: the local cloud (emulator, packaging, deploy, watch)."""

@@ -1,0 +1,85 @@
+"""Create or update the CloudFormation stack from the packaged template, and wait for it."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from devtools.localcloud.emulator import LocalCloudError
+from devtools.localcloud.package import Packager, build_layers, load_template, template_body
+from devtools.localcloud.paths import DEV_PARTNERS
+
+STACK_NAME = "seconde-vie"
+ARTIFACT_BUCKET = "seconde-vie-artifacts"
+CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"]
+
+
+@dataclass
+class Deployment:
+    stack_name: str
+    outputs: dict[str, str]
+    changed: bool
+    seconds: float
+
+
+def dev_parameters() -> list[dict[str, str]]:
+    keys = json.loads(DEV_PARTNERS.read_text())
+    return [{"ParameterKey": "PartnerApiKeys", "ParameterValue": json.dumps(keys)}]
+
+
+def deploy(session, stack_name: str = STACK_NAME, *, timeout: float = 120.0) -> Deployment:
+    started = time.monotonic()
+    build_layers()
+    s3, cloudformation = session.client("s3"), session.client("cloudformation")
+    packager = Packager(s3, ARTIFACT_BUCKET)
+    packager.ensure_bucket()
+    body = template_body(packager.package(load_template()))
+    arguments = dict(StackName=stack_name, TemplateBody=body, Parameters=dev_parameters(), Capabilities=CAPABILITIES)
+    exists = _stack_status(cloudformation, stack_name) not in (None, "DELETE_COMPLETE")
+    try:
+        if exists:
+            cloudformation.update_stack(**arguments)
+        else:
+            cloudformation.create_stack(**arguments)
+    except ClientError as error:
+        if "No updates are to be performed" in str(error):
+            return Deployment(stack_name, outputs(cloudformation, stack_name), False, time.monotonic() - started)
+        raise LocalCloudError(f"the stack was refused: {error.response['Error']['Message']}") from error
+    _wait(cloudformation, stack_name, timeout)
+    return Deployment(stack_name, outputs(cloudformation, stack_name), True, time.monotonic() - started)
+
+
+def outputs(cloudformation, stack_name: str) -> dict[str, str]:
+    stack = cloudformation.describe_stacks(StackName=stack_name)["Stacks"][0]
+    return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+
+
+def _stack_status(cloudformation, stack_name: str) -> str | None:
+    try:
+        return cloudformation.describe_stacks(StackName=stack_name)["Stacks"][0]["StackStatus"]
+    except ClientError:
+        return None
+
+
+def _wait(cloudformation, stack_name: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = _stack_status(cloudformation, stack_name) or "MISSING"
+        if status.endswith("_COMPLETE") and "ROLLBACK" not in status:
+            return
+        if status.endswith("FAILED") or "ROLLBACK" in status and status.endswith("COMPLETE"):
+            raise LocalCloudError(f"stack {stack_name} is {status}:\n" + _failure_reasons(cloudformation, stack_name))
+        time.sleep(0.2)
+    raise LocalCloudError(f"stack {stack_name} not complete after {timeout:.0f} s")
+
+
+def _failure_reasons(cloudformation, stack_name: str) -> str:
+    events: list[dict[str, Any]] = cloudformation.describe_stack_events(StackName=stack_name)["StackEvents"]
+    failed = [e for e in events if e.get("ResourceStatus", "").endswith("FAILED")]
+    return "\n".join(
+        f"  {e['LogicalResourceId']}: {e.get('ResourceStatusReason', '')}" for e in failed[:10]
+    ) or "  (no resource reported a reason)"

@@ -1,0 +1,100 @@
+"""Package template.yaml the way `sam package` would: code zips in S3, `s3://` URIs in the template.
+
+Zips are reproducible (sorted entries, fixed timestamps) and named by their content hash,
+so an unchanged folder keeps its S3 key and CloudFormation leaves its functions alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from samtranslator.yaml_helper import yaml_parse
+
+from devtools.localcloud.paths import ARTIFACTS, LAYERS, ROOT, TEMPLATE
+
+LAYER_REQUIREMENTS = ROOT / "requirements" / "layer.txt"
+_FIXED_TIME = (2020, 1, 1, 0, 0, 0)
+_SKIPPED = {"__pycache__", ".pytest_cache", "tests"}
+
+
+def build_layers(python: str = sys.executable) -> None:
+    """Third-party dependencies (rebuilt only when requirements/layer.txt changes) and `shared/`."""
+    deps = LAYERS / "dependencies"
+    stamp = deps / ".requirements.sha256"
+    wanted = hashlib.sha256(LAYER_REQUIREMENTS.read_bytes()).hexdigest()
+    if not stamp.exists() or stamp.read_text() != wanted:
+        shutil.rmtree(deps, ignore_errors=True)
+        subprocess.run(
+            [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile",
+             "--target", str(deps / "python"), "-r", str(LAYER_REQUIREMENTS)],
+            check=True,
+        )
+        stamp.write_text(wanted)
+    shared = LAYERS / "shared" / "python" / "shared"
+    shutil.rmtree(shared.parent, ignore_errors=True)
+    shutil.copytree(ROOT / "shared", shared, ignore=shutil.ignore_patterns(*_SKIPPED))
+
+
+def zip_folder(folder: Path) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for path in sorted(folder.rglob("*")):
+            relative = path.relative_to(folder)
+            if path.is_dir() or _SKIPPED.intersection(relative.parts) or path.name.startswith("."):
+                continue
+            info = zipfile.ZipInfo(relative.as_posix(), date_time=_FIXED_TIME)
+            info.external_attr = 0o644 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, path.read_bytes())
+    return buffer.getvalue()
+
+
+def load_template() -> dict[str, Any]:
+    return yaml_parse(TEMPLATE.read_text())
+
+
+class Packager:
+    """Uploads each distinct code folder once per content and rewrites the template's URIs."""
+
+    def __init__(self, s3, bucket: str):
+        self.s3 = s3
+        self.bucket = bucket
+        self._uploaded: dict[Path, str] = {}
+
+    def ensure_bucket(self) -> None:
+        existing = {b["Name"] for b in self.s3.list_buckets().get("Buckets", [])}
+        if self.bucket not in existing:
+            self.s3.create_bucket(Bucket=self.bucket)
+
+    def upload(self, folder: Path) -> str:
+        if folder not in self._uploaded:
+            body = zip_folder(folder)
+            key = f"{folder.name}-{hashlib.sha256(body).hexdigest()[:16]}.zip"
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            try:
+                self.s3.head_object(Bucket=self.bucket, Key=key)
+            except self.s3.exceptions.ClientError:
+                self.s3.put_object(Bucket=self.bucket, Key=key, Body=body)
+            self._uploaded[folder] = f"s3://{self.bucket}/{key}"
+        return self._uploaded[folder]
+
+    def package(self, template: dict[str, Any]) -> dict[str, Any]:
+        for resource in template["Resources"].values():
+            properties = resource.get("Properties", {})
+            if resource["Type"] == "AWS::Serverless::Function":
+                properties["CodeUri"] = self.upload(ROOT / properties["CodeUri"])
+            elif resource["Type"] == "AWS::Serverless::LayerVersion":
+                properties["ContentUri"] = self.upload(ROOT / properties["ContentUri"])
+        return template
+
+
+def template_body(template: dict[str, Any]) -> str:
+    return json.dumps(template, separators=(",", ":"))

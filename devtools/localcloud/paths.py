@@ -1,0 +1,13 @@
+"""Where things are in the checkout."""
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = ROOT / "template.yaml"
+BUILD = ROOT / ".build"
+LAYERS = BUILD / "layers"
+ARTIFACTS = BUILD / "artifacts"
+LOCALCLOUD_VENV = ROOT / ".venv-localcloud"
+DEV_PARTNERS = ROOT / "devtools" / "dev-partners.json"
+# What the deployed code is made of: a change under one of these triggers a redeploy.
+SOURCE_DIRS = [ROOT / "services", ROOT / "shared", ROOT / "gateway"]

@@ -1,0 +1,3 @@
+"""Sales' outbox publisher (table stream → event bus): the shared implementation."""
+
+from shared.publisher import handler  # noqa: F401

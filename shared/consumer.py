@@ -1,0 +1,97 @@
+"""Queue consumer: SQS batch of bus events → one handler call per domain event.
+
+A service's consumer Lambda reads its own queue. Each record is the EventBridge event
+whose `detail` is our envelope: it is validated against its contract, routed to the
+handler registered for its type, and handled at most once per domain event id (Powertools
+Idempotency, records kept in the service's own table). Failures are reported per record
+(`ReportBatchItemFailures`): only the failed records return to the queue, and a record that
+keeps failing lands in the dead-letter queue after the queue's `maxReceiveCount`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any, Callable
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+
+from shared.dynamo import dynamodb_client
+from shared.events import DomainEvent, EventEnvelope, open_envelope
+from shared.observability import logger
+
+EventHandler = Callable[[DomainEvent, EventEnvelope], None]
+
+# How long a handled event id is remembered. EventBridge and SQS duplicates arrive within
+# minutes; a week also covers a dead-letter redrive of a partly handled batch.
+IDEMPOTENCY_WINDOW_SECONDS = 7 * 24 * 3600
+
+
+class UnroutedEvent(Exception):
+    """The queue delivered an event type this consumer has no handler for (a wiring error)."""
+
+
+class EventConsumer:
+    def __init__(self, handlers: dict[type[DomainEvent], EventHandler], table_name: str | None = None):
+        self.handlers = handlers
+        self._table_name = table_name
+        self._idempotency_config = IdempotencyConfig(
+            event_key_jmespath="event_id",
+            raise_on_no_idempotency_key=True,
+            expires_after_seconds=IDEMPOTENCY_WINDOW_SECONDS,
+        )
+        self._handle_once: Callable[..., Any] | None = None
+        self._processor = BatchProcessor(event_type=EventType.SQS)
+
+    @property
+    def event_types(self) -> list[str]:
+        return sorted(contract.EVENT_TYPE for contract in self.handlers)
+
+    def _once(self) -> Callable[..., Any]:
+        if self._handle_once is None:
+            persistence = DynamoDBPersistenceLayer(
+                table_name=self._table_name or os.environ["TABLE_NAME"],
+                key_attr="pk",
+                sort_key_attr="sk",
+                static_pk_value="IDEMPOTENCY",
+                expiry_attr="expires_at",
+                boto3_client=dynamodb_client(),
+            )
+
+            @idempotent_function(
+                data_keyword_argument="envelope",
+                persistence_store=persistence,
+                config=self._idempotency_config,
+            )
+            def handle(envelope: EventEnvelope) -> dict[str, str]:
+                self.dispatch(envelope)
+                return {"handled": envelope.event_id}
+
+            self._handle_once = handle
+        return self._handle_once
+
+    def dispatch(self, envelope: EventEnvelope) -> None:
+        event = open_envelope(envelope)
+        handler = self.handlers.get(type(event))
+        if handler is None:
+            raise UnroutedEvent(f"no handler for {envelope.event_type} in this service")
+        handler(event, envelope)
+
+    def handle_record(self, record: SQSRecord) -> None:
+        bus_event = json.loads(record.body)
+        envelope = EventEnvelope.model_validate(bus_event["detail"])
+        logger.append_keys(event_id=envelope.event_id, event_type=envelope.event_type,
+                           correlation_id=envelope.correlation_id, device_id=envelope.subject)
+        self._once()(envelope=envelope)
+
+    def lambda_handler(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        self._idempotency_config.register_lambda_context(context)
+        return process_partial_response(
+            event=event, record_handler=self.handle_record, processor=self._processor, context=context
+        )

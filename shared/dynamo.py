@@ -1,0 +1,91 @@
+"""Small helpers around a service's own DynamoDB table (single-table: `pk`, `sk`)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+import boto3
+from boto3.dynamodb.conditions import ConditionExpressionBuilder, Key
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+@lru_cache(maxsize=None)
+def dynamodb_client():
+    # Created once per process: AWS_ENDPOINT_URL (set by the local cloud) is honoured by boto3.
+    return boto3.client("dynamodb")
+
+
+def _storable(value: Any) -> Any:
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, dict):
+        return {k: _storable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_storable(v) for v in value]
+    if value is None or isinstance(value, (str, int, Decimal, bool, bytes, set)):
+        return value
+    return str(value)  # dates, enums: stored as their text
+
+
+def plain_to_item(value: dict[str, Any]) -> dict[str, Any]:
+    """JSON-like values to what DynamoDB stores (floats become Decimals, top-level None is dropped)."""
+    return {k: _storable(v) for k, v in value.items() if v is not None}
+
+
+def serialize(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: _serializer.serialize(v) for k, v in plain_to_item(item).items()}
+
+
+def deserialize(image: dict[str, Any]) -> dict[str, Any]:
+    return {k: _deserializer.deserialize(v) for k, v in image.items()}
+
+
+class TableReader:
+    """Reads of one table; writes go through `shared.outbox.UnitOfWork`."""
+
+    def __init__(self, table_name: str, client=None):
+        self.table_name = table_name
+        self._client = client
+
+    @property
+    def client(self):
+        return self._client or dynamodb_client()
+
+    def get(self, pk: str, sk: str, *, consistent: bool = True) -> dict[str, Any] | None:
+        response = self.client.get_item(
+            TableName=self.table_name, Key=serialize({"pk": pk, "sk": sk}), ConsistentRead=consistent
+        )
+        item = response.get("Item")
+        return deserialize(item) if item else None
+
+    def query(self, pk: str, sk_prefix: str = "", *, index: str | None = None, limit: int | None = None,
+              forward: bool = True) -> list[dict[str, Any]]:
+        key_names = ("gsi1pk", "gsi1sk") if index else ("pk", "sk")
+        condition = Key(key_names[0]).eq(pk)
+        if sk_prefix:
+            condition = condition & Key(key_names[1]).begins_with(sk_prefix)
+        # The condition builder comes from the resource API; render it for the client API.
+        built = ConditionExpressionBuilder().build_expression(condition, is_key_condition=True)
+        kwargs: dict[str, Any] = {
+            "TableName": self.table_name,
+            "KeyConditionExpression": built.condition_expression,
+            "ExpressionAttributeNames": built.attribute_name_placeholders,
+            "ExpressionAttributeValues": serialize(built.attribute_value_placeholders),
+            "ScanIndexForward": forward,
+        }
+        if index:
+            kwargs["IndexName"] = index
+        items: list[dict[str, Any]] = []
+        while True:
+            if limit:
+                kwargs["Limit"] = limit - len(items)
+            response = self.client.query(**kwargs)
+            items.extend(deserialize(i) for i in response.get("Items", []))
+            if "LastEvaluatedKey" not in response or (limit and len(items) >= limit):
+                return items
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]

@@ -1,0 +1,114 @@
+"""The transactional outbox: a state change and the events announcing it, in one write.
+
+A `UnitOfWork` collects the item writes of one business operation on the service's own
+table plus the events to publish, and commits them in a single `TransactWriteItems`.
+Each event becomes an outbox item in the same transaction; the table's stream hands it
+to the publisher (`shared.publisher`). Either the change and its events are stored
+together, or neither is. Aggregates carry a `version`: a write made from a stale read
+fails with `ConcurrencyConflict` instead of overwriting someone else's change.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from shared.dynamo import dynamodb_client, serialize
+from shared.events import EventEnvelope, open_envelope
+
+OUTBOX_PREFIX = "OUTBOX#"
+OUTBOX_RETENTION_SECONDS = 7 * 24 * 3600
+MAX_TRANSACTION_ITEMS = 100
+
+
+class ConcurrencyConflict(Exception):
+    """A conditional write failed: the data changed since it was read, or already exists."""
+
+
+@dataclass
+class _Write:
+    operation: dict[str, Any]
+    conflict_message: str
+
+
+@dataclass
+class UnitOfWork:
+    table_name: str
+    client: Any = None
+    _writes: list[_Write] = field(default_factory=list)
+    events: list[EventEnvelope] = field(default_factory=list)
+
+    def create(self, item: dict[str, Any], conflict_message: str) -> None:
+        """Insert an item that must not exist yet (a new aggregate, a uniqueness guard)."""
+        self._writes.append(_Write(
+            {"Put": {
+                "TableName": self.table_name,
+                "Item": serialize({**item, "version": item.get("version", 1)}),
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }},
+            conflict_message,
+        ))
+
+    def save(self, item: dict[str, Any], *, read_version: int, conflict_message: str) -> None:
+        """Replace an aggregate read at `read_version`; its stored version becomes read_version + 1."""
+        self._writes.append(_Write(
+            {"Put": {
+                "TableName": self.table_name,
+                "Item": serialize({**item, "version": read_version + 1}),
+                "ConditionExpression": "version = :read_version",
+                "ExpressionAttributeValues": serialize({":read_version": read_version}),
+            }},
+            conflict_message,
+        ))
+
+    def put(self, item: dict[str, Any]) -> None:
+        """Unconditional write of an item that only this operation produces (a history line)."""
+        self._writes.append(_Write({"Put": {"TableName": self.table_name, "Item": serialize(item)}}, ""))
+
+    def publish(self, envelope: EventEnvelope) -> None:
+        open_envelope(envelope)  # validated on publish: an invalid event never reaches the table
+        self.events.append(envelope)
+        self._writes.append(_Write(
+            {"Put": {
+                "TableName": self.table_name,
+                "Item": serialize({
+                    "pk": OUTBOX_PREFIX + envelope.event_id,
+                    "sk": "OUTBOX",
+                    "event_type": envelope.event_type,
+                    "envelope": envelope.model_dump_json(),
+                    "expires_at": int(time.time()) + OUTBOX_RETENTION_SECONDS,
+                }),
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }},
+            f"event {envelope.event_id} already in the outbox",
+        ))
+
+    def commit(self) -> None:
+        if not self._writes:
+            return
+        if len(self._writes) > MAX_TRANSACTION_ITEMS:
+            raise ValueError(f"{len(self._writes)} writes exceed one transaction ({MAX_TRANSACTION_ITEMS})")
+        client = self.client or dynamodb_client()
+        try:
+            client.transact_write_items(TransactItems=[w.operation for w in self._writes])
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            raise ConcurrencyConflict(self._explain(error)) from error
+        finally:
+            self._writes.clear()
+
+    def _explain(self, error: ClientError) -> str:
+        reasons = error.response.get("CancellationReasons") or []
+        failed = [
+            self._writes[i].conflict_message
+            for i, reason in enumerate(reasons)
+            if reason.get("Code") == "ConditionalCheckFailed" and i < len(self._writes)
+        ]
+        if failed:
+            return "; ".join(m for m in failed if m) or "a conditional write failed"
+        # Some emulators omit per-item reasons; the message still names the transaction.
+        return error.response["Error"].get("Message", "the write conflicted with another change")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -23,7 +24,8 @@ from devtools.localcloud.deploy import Deployment, deploy
 from devtools.localcloud.emulator import DEFAULT_HOST, DEFAULT_PORT, Emulator, LocalCloudError, is_healthy
 from devtools.localcloud.paths import BUILD, SOURCE_DIRS, TEMPLATE
 
-STATE_FILE = BUILD / "localcloud.json"
+# Where tools find the running system (endpoint, partners' base URL, stack outputs).
+STATE_FILE = Path(os.environ.get("LOCALCLOUD_STATE_FILE", BUILD / "localcloud.json"))
 
 
 def partner_base_url(endpoint: str | None, deployment: Deployment) -> str:
@@ -50,6 +52,7 @@ def report(endpoint: str, deployment: Deployment) -> None:
     STATE_FILE.parent.mkdir(exist_ok=True)
     STATE_FILE.write_text(json.dumps({"endpoint": endpoint, "base_url": base_url, "outputs": deployment.outputs}, indent=2))
     print(f"stack {deployment.stack_name} ready in {deployment.seconds:.1f} s")
+    print(f"local cloud endpoint: {endpoint}")
     print(f"partners' base URL: {base_url}")
     print("  e.g. curl -H 'Authorization: Bearer dev-admin-key' " + base_url + "/intake/health")
 
@@ -73,10 +76,16 @@ def watch(endpoint: str, session: Session) -> None:
         print(f"code change {state} in {time.monotonic() - started:.1f} s")
 
 
+def _stop_on_sigterm(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)  # a supervisor's stop cleans up like Ctrl-C
     parser = argparse.ArgumentParser(prog="python -m devtools.localcloud")
     parser.add_argument("command", choices=["up", "deploy"])
     parser.add_argument("--once", action="store_true", help="with up: deploy, report and stop")
+    parser.add_argument("--no-watch", action="store_true", help="with up: keep running but do not redeploy on change")
     args = parser.parse_args(argv)
 
     given_endpoint = os.environ.get("AWS_ENDPOINT_URL", "").rstrip("/")
@@ -96,6 +105,10 @@ def main(argv: list[str] | None = None) -> int:
         session = session_for(endpoint)
         report(endpoint, deploy(session))
         if args.command == "up" and not args.once:
+            if args.no_watch:
+                print("running — Ctrl-C stops everything")
+                while True:
+                    time.sleep(3600)
             watch(endpoint, session)
         return 0
     except LocalCloudError as error:

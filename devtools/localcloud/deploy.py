@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from devtools.localcloud.emulator import LocalCloudError
 from devtools.localcloud.package import Packager, build_layers, load_template, template_body
-from devtools.localcloud.paths import DEV_PARTNERS
+from devtools.localcloud.paths import DEV_PARTNERS, TEMPLATE
 
 STACK_NAME = "seconde-vie"
 ARTIFACT_BUCKET = "seconde-vie-artifacts"
@@ -31,14 +32,18 @@ def dev_parameters() -> list[dict[str, str]]:
     return [{"ParameterKey": "PartnerApiKeys", "ParameterValue": json.dumps(keys)}]
 
 
-def deploy(session, stack_name: str = STACK_NAME, *, timeout: float = 120.0) -> Deployment:
+def deploy(session, stack_name: str = STACK_NAME, *, template: Path = TEMPLATE,
+           parameters: list[dict[str, str]] | None = None, timeout: float = 120.0) -> Deployment:
+    """Package `template` (the system's by default) into the cloud's S3 and create or update its stack."""
     started = time.monotonic()
-    build_layers()
+    if template == TEMPLATE:
+        build_layers()
+        parameters = dev_parameters() if parameters is None else parameters
     s3, cloudformation = session.client("s3"), session.client("cloudformation")
-    packager = Packager(s3, ARTIFACT_BUCKET)
+    packager = Packager(s3, ARTIFACT_BUCKET, root=template.parent)
     packager.ensure_bucket()
-    body = template_body(packager.package(load_template()))
-    arguments = dict(StackName=stack_name, TemplateBody=body, Parameters=dev_parameters(), Capabilities=CAPABILITIES)
+    body = template_body(packager.package(load_template(template)))
+    arguments = dict(StackName=stack_name, TemplateBody=body, Parameters=parameters or [], Capabilities=CAPABILITIES)
     exists = _stack_status(cloudformation, stack_name) not in (None, "DELETE_COMPLETE")
     try:
         if exists:

@@ -11,7 +11,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from devtools.localcloud.paths import BUILD, LOCALCLOUD_VENV
@@ -56,7 +56,10 @@ class Emulator:
     port: int = DEFAULT_PORT
     process: subprocess.Popen | None = None
     tmpdir: Path | None = None
-    log_path: Path = field(default_factory=lambda: BUILD / "localcloud.log")
+    log_path: Path | None = None
+
+    def __post_init__(self) -> None:
+        self.log_path = self.log_path or BUILD / f"localcloud-{self.port}.log"
 
     @property
     def endpoint(self) -> str:

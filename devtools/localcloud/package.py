@@ -57,16 +57,17 @@ def zip_folder(folder: Path) -> bytes:
     return buffer.getvalue()
 
 
-def load_template() -> dict[str, Any]:
-    return yaml_parse(TEMPLATE.read_text())
+def load_template(path: Path = TEMPLATE) -> dict[str, Any]:
+    return yaml_parse(path.read_text())
 
 
 class Packager:
     """Uploads each distinct code folder once per content and rewrites the template's URIs."""
 
-    def __init__(self, s3, bucket: str):
+    def __init__(self, s3, bucket: str, root: Path = ROOT):
         self.s3 = s3
         self.bucket = bucket
+        self.root = root  # local paths in the template are relative to its folder
         self._uploaded: dict[Path, str] = {}
 
     def ensure_bucket(self) -> None:
@@ -90,9 +91,9 @@ class Packager:
         for resource in template["Resources"].values():
             properties = resource.get("Properties", {})
             if resource["Type"] == "AWS::Serverless::Function":
-                properties["CodeUri"] = self.upload(ROOT / properties["CodeUri"])
+                properties["CodeUri"] = self.upload(self.root / properties["CodeUri"])
             elif resource["Type"] == "AWS::Serverless::LayerVersion":
-                properties["ContentUri"] = self.upload(ROOT / properties["ContentUri"])
+                properties["ContentUri"] = self.upload(self.root / properties["ContentUri"])
         return template
 
 

@@ -1,0 +1,54 @@
+"""Starts the local cloud once per test session, exactly as `make up` does, in a subprocess.
+
+Every test here needs it: if it cannot start, the tests fail (they are never skipped).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from devtools.localcloud.emulator import free_port
+from devtools.localcloud.paths import ROOT
+from tests.localcloud.cloud import LocalCloud
+
+START_TIMEOUT = 180
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if Path(str(item.fspath)).is_relative_to(Path(__file__).parent):
+            item.add_marker(pytest.mark.localcloud)
+
+
+@pytest.fixture(scope="session")
+def local_cloud(tmp_path_factory) -> LocalCloud:
+    workdir = tmp_path_factory.mktemp("localcloud")
+    state_file, log_file = workdir / "state.json", workdir / "up.log"
+    env = {k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"}
+    env |= {"LOCALCLOUD_PORT": str(free_port()), "LOCALCLOUD_STATE_FILE": str(state_file), "PYTHONUNBUFFERED": "1"}
+    with open(log_file, "w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "devtools.localcloud", "up", "--no-watch"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        )
+    deadline = time.monotonic() + START_TIMEOUT
+    while not state_file.exists():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"the local cloud did not start:\n{log_file.read_text()}", pytrace=False)
+        time.sleep(0.2)
+    state = json.loads(state_file.read_text())
+    yield LocalCloud(endpoint=state["endpoint"], base_url=state["base_url"], outputs=state["outputs"])
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()

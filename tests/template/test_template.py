@@ -1,0 +1,158 @@
+"""template.yaml is the system's only wiring: valid, deployable, and least privilege."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from samtranslator.translator.transform import transform
+from samtranslator.yaml_helper import yaml_parse
+
+from devtools.localcloud.paths import ROOT, TEMPLATE
+
+SERVICES = ["Intake", "Refurb", "Allocation", "Sales"]
+
+
+class _NoManagedPolicies:
+    def load(self):
+        return {}
+
+
+@pytest.fixture(scope="module")
+def sam_template() -> dict:
+    return yaml_parse(TEMPLATE.read_text())
+
+
+@pytest.fixture(scope="module")
+def cloudformation(sam_template, monkeypatch_module) -> dict:
+    """The template as AWS would see it after the SAM transform, done offline."""
+    monkeypatch_module.setenv("AWS_DEFAULT_REGION", "eu-west-3")
+    packaged = json.loads(json.dumps(sam_template))
+    for resource in packaged["Resources"].values():
+        if resource["Type"] == "AWS::Serverless::Function":
+            resource["Properties"]["CodeUri"] = "s3://artifacts/code.zip"
+        elif resource["Type"] == "AWS::Serverless::LayerVersion":
+            resource["Properties"]["ContentUri"] = "s3://artifacts/layer.zip"
+    return transform(packaged, {}, _NoManagedPolicies())
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():
+    with pytest.MonkeyPatch.context() as patch:
+        yield patch
+
+
+def test_cfn_lint_reports_no_error():
+    lint = Path(sys.executable).parent / "cfn-lint"
+    result = subprocess.run([str(lint), str(TEMPLATE)], capture_output=True, text=True, cwd=ROOT)
+    errors = [line for line in result.stdout.splitlines() if re.match(r"^E\d", line)]
+    assert not errors and result.returncode in (0, 4, 8, 12), result.stdout + result.stderr
+
+
+def test_the_sam_transform_produces_every_function_and_its_triggers(cloudformation):
+    resources = cloudformation["Resources"]
+    functions = {k for k, v in resources.items() if v["Type"] == "AWS::Lambda::Function"}
+    for service in SERVICES:
+        assert {f"{service}ApiFunction", f"{service}ConsumerFunction", f"{service}PublisherFunction"} <= functions
+        mappings = [v["Properties"] for v in resources.values() if v["Type"] == "AWS::Lambda::EventSourceMapping"
+                    and v["Properties"]["FunctionName"] == {"Ref": f"{service}ConsumerFunction"}]
+        assert mappings and mappings[0]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+
+
+def test_each_service_owns_a_table_with_stream_and_point_in_time_recovery(sam_template):
+    for service in SERVICES:
+        table = sam_template["Resources"][f"{service}Table"]["Properties"]
+        assert table["BillingMode"] == "PAY_PER_REQUEST"
+        assert table["StreamSpecification"]["StreamViewType"] in ("NEW_IMAGE", "NEW_AND_OLD_IMAGES")
+        assert table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+
+
+def test_each_queue_has_a_dead_letter_queue_and_a_visibility_of_six_consumer_timeouts(sam_template):
+    resources, parameters = sam_template["Resources"], sam_template["Parameters"]
+    timeout = sam_template["Globals"]["Function"]["Timeout"]
+    for service in SERVICES:
+        queue = resources[f"{service}Queue"]["Properties"]
+        assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": [f"{service}DeadLetterQueue", "Arn"]}
+        visibility = queue["VisibilityTimeout"]
+        if isinstance(visibility, dict):
+            visibility = parameters[visibility["Ref"]]["MinValue"]
+        consumer_timeout = resources[f"{service}ConsumerFunction"]["Properties"].get("Timeout", timeout)
+        assert visibility >= 6 * consumer_timeout
+
+
+def _statements(role: dict) -> list[dict]:
+    return [s for policy in role["Properties"].get("Policies", []) for s in policy["PolicyDocument"]["Statement"]]
+
+
+def _referenced_resources(node) -> set[str]:
+    """Logical ids a policy statement points at (Ref, GetAtt, ${X.Arn} in Sub)."""
+    found: set[str] = set()
+    if isinstance(node, dict):
+        if "Ref" in node:
+            found.add(node["Ref"])
+        if "Fn::GetAtt" in node:
+            found.add(node["Fn::GetAtt"][0])
+        if "Fn::Sub" in node:
+            text = node["Fn::Sub"] if isinstance(node["Fn::Sub"], str) else node["Fn::Sub"][0]
+            found |= {m.split(".")[0] for m in re.findall(r"\$\{([^}]+)\}", text) if not m.startswith("AWS::")}
+        for value in node.values():
+            found |= _referenced_resources(value)
+    elif isinstance(node, list):
+        for value in node:
+            found |= _referenced_resources(value)
+    return found
+
+
+def test_functions_may_touch_only_their_own_service_resources_and_put_events_on_the_bus(cloudformation):
+    resources = cloudformation["Resources"]
+    allowed_managed = {"AWSLambdaBasicExecutionRole", "AWSXrayWriteOnlyAccess"}
+    for name, function in resources.items():
+        if function["Type"] != "AWS::Lambda::Function":
+            continue
+        role_name = function["Properties"]["Role"]["Fn::GetAtt"][0]
+        role = resources[role_name]
+        arns = [arn if isinstance(arn, str) else arn["Fn::Sub"] for arn in role["Properties"].get("ManagedPolicyArns", [])]
+        managed = {arn.rsplit("/", 1)[-1] for arn in arns}
+        assert managed <= allowed_managed, f"{name} has managed policies {managed - allowed_managed}"
+        service = next((s for s in SERVICES if name.startswith(s)), None)
+        for statement in _statements(role):
+            assert statement["Resource"] != "*", f"{name} may act on any resource: {statement}"
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            targets = _referenced_resources(statement["Resource"])
+            if any(a.startswith("events:") for a in actions):
+                assert actions == ["events:PutEvents"] and targets == {"EventBus"}, name
+            else:
+                assert service and all(t.startswith(service) for t in targets), f"{name} reaches {targets}"
+
+
+def test_no_function_can_read_or_write_another_service_table(cloudformation):
+    resources = cloudformation["Resources"]
+    for name, function in resources.items():
+        if function["Type"] != "AWS::Lambda::Function":
+            continue
+        role = resources[function["Properties"]["Role"]["Fn::GetAtt"][0]]
+        tables = {t for s in _statements(role) for t in _referenced_resources(s["Resource"]) if t.endswith("Table")}
+        assert len(tables) <= 1 and all(name.startswith(t.removesuffix("Table")) for t in tables), (name, tables)
+
+
+def test_http_api_routes_are_explicit_and_behind_the_partner_authorizer(sam_template):
+    resources = sam_template["Resources"]
+    routes = {v["Properties"]["RouteKey"]: v["Properties"] for v in resources.values()
+              if v["Type"] == "AWS::ApiGatewayV2::Route"}
+    assert set(routes) == {f"ANY /{s.lower()}/{{proxy+}}" for s in SERVICES}
+    for route in routes.values():
+        assert route["AuthorizationType"] == "CUSTOM"
+        assert route["AuthorizerId"] == {"Ref": "PartnerAuthorizer"}
+    integrations = [v["Properties"] for v in resources.values() if v["Type"] == "AWS::ApiGatewayV2::Integration"]
+    assert all(i["PayloadFormatVersion"] == "2.0" and i["IntegrationType"] == "AWS_PROXY" for i in integrations)
+
+
+def test_the_runtime_matches_the_local_toolchain(sam_template):
+    runtime = sam_template["Globals"]["Function"]["Runtime"]
+    assert runtime == f"python{sys.version_info.major}.{sys.version_info.minor}"
+    local_cloud_python = next((ROOT / ".venv-localcloud" / "lib").glob("python3.*"))
+    assert local_cloud_python.name == runtime

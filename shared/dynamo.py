@@ -10,6 +10,8 @@ import boto3
 from boto3.dynamodb.conditions import ConditionExpressionBuilder, Key
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
+from shared.observability import counted
+
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
@@ -17,7 +19,7 @@ _deserializer = TypeDeserializer()
 @lru_cache(maxsize=None)
 def dynamodb_client():
     # Created once per process: AWS_ENDPOINT_URL (set by the local cloud) is honoured by boto3.
-    return boto3.client("dynamodb")
+    return counted(boto3.client("dynamodb"))
 
 
 def _storable(value: Any) -> Any:

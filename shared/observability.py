@@ -1,4 +1,4 @@
-"""Powertools Logger and Metrics, named after the service running them.
+"""Powertools Logger and Metrics, and the count of AWS requests each invocation makes.
 
 Tracing is Lambda's own (`Tracing: Active` in the template); Powertools' Tracer would add
 the X-Ray SDK to every function for spans we do not use yet.
@@ -6,7 +6,10 @@ the X-Ray SDK to every function for spans we do not use yet.
 
 from __future__ import annotations
 
+import functools
 import os
+from collections import Counter
+from typing import Any, Callable
 
 from aws_lambda_powertools import Logger, Metrics
 
@@ -14,3 +17,45 @@ SERVICE_NAME = os.environ.get("POWERTOOLS_SERVICE_NAME", "seconde-vie")
 
 logger = Logger(service=SERVICE_NAME)
 metrics = Metrics(namespace="SecondeVie", service=SERVICE_NAME)
+
+# Operations the current invocation sent to AWS, by "service.Operation" (a botocore hook).
+aws_requests: Counter[str] = Counter()
+
+
+def _count_request(model, **_: Any) -> None:
+    aws_requests[f"{model.service_model.service_name}.{model.name}"] += 1
+
+
+def counted(client):
+    """Count every request this boto3 client makes (see `aws_requests`)."""
+    client.meta.events.register("before-call.*.*", _count_request)
+    return client
+
+
+def _trigger(event: dict) -> str:
+    """What started an invocation, for its closing log line: 'GET /intake/…', 'sqs x3', …"""
+    http = (event.get("requestContext") or {}).get("http")
+    if http:
+        return f"{http.get('method')} {event.get('rawPath')}"
+    records = event.get("Records") or []
+    source = records[0].get("eventSource", "?").split(":")[-1] if records else "direct"
+    return f"{source} x{len(records)}"
+
+
+def entry_point(handler: Callable[[dict, Any], Any]) -> Callable[[dict, Any], Any]:
+    """A Lambda handler with Powertools' context logging and a closing line counting AWS requests."""
+
+    @functools.wraps(handler)
+    @logger.inject_lambda_context(clear_state=True)
+    def wrapped(event: dict, context: Any) -> Any:
+        aws_requests.clear()
+        try:
+            return handler(event, context)
+        finally:
+            logger.info("invocation finished", extra={
+                "trigger": _trigger(event),
+                "aws_requests": sum(aws_requests.values()),
+                "aws_operations": dict(aws_requests),
+            })
+
+    return wrapped

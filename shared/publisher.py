@@ -19,7 +19,7 @@ import boto3
 from aws_lambda_powertools.utilities.data_classes import DynamoDBStreamEvent
 
 from shared.events import EventEnvelope, open_envelope
-from shared.observability import logger
+from shared.observability import counted, entry_point, logger
 from shared.outbox import OUTBOX_PREFIX
 
 PUT_EVENTS_MAX_ENTRIES = 10
@@ -32,7 +32,7 @@ class PublishFailed(Exception):
 
 @lru_cache(maxsize=None)
 def events_client():
-    return boto3.client("events")
+    return counted(boto3.client("events"))
 
 
 def outbox_envelopes(records: Iterable[Any]) -> list[EventEnvelope]:
@@ -88,7 +88,7 @@ def put_events(entries: list[dict[str, Any]], client=None, *, sleep=time.sleep) 
             )
 
 
-@logger.inject_lambda_context
+@entry_point
 def handler(event: dict[str, Any], context: Any) -> None:
     envelopes = outbox_envelopes(DynamoDBStreamEvent(event).records)
     if envelopes:

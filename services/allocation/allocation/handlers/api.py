@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler import Response, content_types
 
 from shared.errors import NotFound
 from shared.http import ServiceApi
-from shared.observability import logger
+from shared.observability import entry_point, logger
 from shared.partners import Role
 
 from allocation import reservations
@@ -61,6 +61,6 @@ def get_referral(referral_id: str) -> dict[str, Any]:
     return body
 
 
-@logger.inject_lambda_context
+@entry_point
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return app.resolve(event, context)

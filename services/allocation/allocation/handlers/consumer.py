@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from shared.consumer import EventConsumer
+from shared.observability import entry_point
 from shared.events import EventEnvelope
 from shared.events.refurb import DeviceReady
 from shared.events.sales import DeviceSold
@@ -38,4 +39,4 @@ def on_device_sold(event: DeviceSold, envelope: EventEnvelope) -> None:
 
 
 consumer = EventConsumer({DeviceReady: on_device_ready, DeviceSold: on_device_sold})
-handler = consumer.lambda_handler
+handler = entry_point(consumer.lambda_handler)

@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler import Response, content_types
 
 from shared.errors import NotFound
 from shared.events.intake import DeviceReceived
-from shared.observability import logger
+from shared.observability import entry_point, logger
 from shared.http import ServiceApi
 from shared.partners import Role
 
@@ -126,6 +126,6 @@ def _public_device(device: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in device.items() if k not in ("pk", "sk", "gsi1pk", "gsi1sk", "version")}
 
 
-@logger.inject_lambda_context
+@entry_point
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from shared.consumer import EventConsumer
+from shared.observability import entry_point
 from shared.events import DomainEvent, EventEnvelope, all_contracts
 
 from intake.adapters.repository import IntakeRepository
@@ -17,4 +18,4 @@ def record_in_timeline(event: DomainEvent, envelope: EventEnvelope) -> None:
 
 
 consumer = EventConsumer({contract: record_in_timeline for contract in all_contracts()})
-handler = consumer.lambda_handler
+handler = entry_point(consumer.lambda_handler)

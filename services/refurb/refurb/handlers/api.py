@@ -10,7 +10,7 @@ from shared.errors import NotFound
 from shared.events.refurb import DeviceReady, DriveErasure, ErasureCertified
 from shared.events.vocabulary import Grade
 from shared.http import ServiceApi
-from shared.observability import logger
+from shared.observability import entry_point, logger
 from shared.partners import Role
 
 from refurb.adapters.repository import RefurbRepository
@@ -98,6 +98,6 @@ def mark_ready(device_id: str) -> dict[str, Any]:
     return order.model_dump(mode="json")
 
 
-@logger.inject_lambda_context
+@entry_point
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return app.resolve(event, context)

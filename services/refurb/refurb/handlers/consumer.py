@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from shared.consumer import EventConsumer
+from shared.observability import entry_point
 from shared.events import EventEnvelope
 from shared.events.intake import DeviceReceived
 from shared.observability import logger
@@ -28,4 +29,4 @@ def open_work_order(event: DeviceReceived, envelope: EventEnvelope) -> None:
 
 
 consumer = EventConsumer({DeviceReceived: open_work_order})
-handler = consumer.lambda_handler
+handler = entry_point(consumer.lambda_handler)

@@ -33,8 +33,12 @@ class SalesRepository:
         active = [r for r in self.reader.query(f"DEVICE#{device_id}", "RESERVATION#") if r["status"] == "reserved"]
         return active[-1] if active else None
 
-    def receipt_counter(self, point_of_sale_id: str, year: int) -> dict[str, Any]:
-        return self.reader.get(f"RECEIPTS#{point_of_sale_id}#{year}", "COUNTER") or {"last_number": 0, "version": 0}
+    def receipt_counter(self, point_of_sale_id: str, year: int) -> dict[str, int]:
+        """The last receipt number issued (0 if none yet) and the counter's version (0 if new)."""
+        item = self.reader.get(f"RECEIPTS#{point_of_sale_id}#{year}", "COUNTER")
+        if item is None:
+            return {"last_number": 0, "version": 0}
+        return {"last_number": int(item["last_number"]), "version": int(item["version"])}
 
     def record_sale(self, sale: dict[str, Any], reservation: dict[str, Any], counter: dict[str, Any],
                     event: EventEnvelope) -> None:

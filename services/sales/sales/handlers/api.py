@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from shared.errors import NotFound, RuleViolation
 from shared.events.sales import DeviceSold
 from shared.http import ServiceApi
-from shared.observability import logger
+from shared.observability import entry_point, logger
 from shared.outbox import ConcurrencyConflict
 from shared.partners import Role
 
@@ -123,6 +123,6 @@ def get_sale(sale_id: str) -> dict[str, Any]:
     return {k: v for k, v in sale.items() if k not in ("pk", "sk", "version")}
 
 
-@logger.inject_lambda_context
+@entry_point
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return app.resolve(event, context)

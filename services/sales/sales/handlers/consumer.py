@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from shared.consumer import EventConsumer
+from shared.observability import entry_point
 from shared.events import EventEnvelope
 from shared.events.allocation import DeviceReserved
 
@@ -28,4 +29,4 @@ def on_device_reserved(event: DeviceReserved, envelope: EventEnvelope) -> None:
 
 
 consumer = EventConsumer({DeviceReserved: on_device_reserved})
-handler = consumer.lambda_handler
+handler = entry_point(consumer.lambda_handler)

@@ -1,15 +1,18 @@
 # Seconde Vie — developer commands. `make up` runs the whole system locally; `make test` tests it.
+# The functions run on Python 3.12 (template.yaml's Runtime); the local cloud runs them on its
+# own interpreter, so both virtual environments are made with the same Python.
 PYTHON_VERSION := 3.12.1
-PYTHON := $(shell pyenv root 2>/dev/null)/versions/$(PYTHON_VERSION)/bin/python
+PYENV_ROOT ?= $(shell pyenv root 2>/dev/null || echo $$HOME/.pyenv)
+PYTHON ?= $(PYENV_ROOT)/versions/$(PYTHON_VERSION)/bin/python
 VENV := .venv
 LOCALCLOUD_VENV := .venv-localcloud
 
-.PHONY: install up deploy test unit lint layers schemas clean
+.PHONY: install up deploy test unit lint layers schemas clean demo
 
 install: $(VENV)/.installed $(LOCALCLOUD_VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml requirements/constraints.txt
-	@test -x "$(PYTHON)" || { echo "Python $(PYTHON_VERSION) not found (pyenv install $(PYTHON_VERSION))"; exit 1; }
+	@test -x "$(PYTHON)" || { echo "Python $(PYTHON_VERSION) not found at $(PYTHON): pyenv install $(PYTHON_VERSION), or make PYTHON=/path/to/python3.12"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -c requirements/constraints.txt -e '.[dev]'
 	touch $@
@@ -42,3 +45,6 @@ schemas: install  ## export the event contracts as JSON Schema
 
 clean:
 	rm -rf .build
+
+demo: install  ## one device through all four services, on the system `make up` started
+	$(VENV)/bin/python -m devtools.thin_path

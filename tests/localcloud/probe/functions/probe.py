@@ -1,0 +1,63 @@
+"""Probe handlers: each records in the observations table what the cloud delivered to it.
+
+Plain boto3, no third-party dependencies: what is probed is the emulator, not the project's code.
+Observation keys: pk = "<kind>#<what was observed>", sk = a detail of one observation.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+import boto3
+
+observations = boto3.resource("dynamodb").Table(os.environ["OBSERVATIONS_TABLE"])
+
+
+def queue_consumer(event, context):
+    """Counts each delivery of each message; reports the bodies starting with "fail" as failed."""
+    bodies = [record["body"] for record in event["Records"]]
+    # one item per invocation: which messages shared a batch
+    observations.put_item(Item={"pk": "sqs-invocation", "sk": context.aws_request_id, "bodies": bodies,
+                                "recorded_at": str(time.time())})
+    failures = []
+    for record in event["Records"]:
+        observations.update_item(
+            Key={"pk": f"sqs#{record['body']}", "sk": "deliveries"},
+            UpdateExpression="ADD deliveries :one, receive_counts :count",
+            ExpressionAttributeValues={":one": 1, ":count": {record["attributes"]["ApproximateReceiveCount"]}},
+        )
+        if record["body"].startswith("fail"):
+            failures.append({"itemIdentifier": record["messageId"]})
+    return {"batchItemFailures": failures}
+
+
+def stream_consumer(event, context):
+    """Records each INSERT seen on the source table's stream, under the inserted item's key."""
+    for record in event["Records"]:
+        if record["eventName"] != "INSERT":
+            continue
+        keys = record["dynamodb"]["Keys"]
+        new_image = record["dynamodb"].get("NewImage", {})
+        observations.put_item(Item={
+            "pk": f"stream#{keys['pk']['S']}", "sk": keys["sk"]["S"],
+            "event_name": record["eventName"],
+            "event_source": record.get("eventSource", ""),
+            "new_image": json.dumps(new_image, sort_keys=True),
+        })
+
+
+def http_echo(event, context):
+    """Returns what API Gateway delivered: the payload's version, routeKey, rawPath and pathParameters."""
+    body = {key: event.get(key) for key in ("version", "routeKey", "rawPath", "pathParameters")}
+    return {"statusCode": 200, "headers": {"content-type": "application/json"}, "body": json.dumps(body)}
+
+
+def scheduled(event, context):
+    """Records each firing of the schedule."""
+    observations.put_item(Item={
+        "pk": "schedule", "sk": f"{time.time():.3f}#{context.aws_request_id}",
+        "recorded_at": str(time.time()),
+        "source": event.get("source", ""), "detail_type": event.get("detail-type", ""),
+    })

@@ -11,26 +11,17 @@ keeps failing lands in the dead-letter queue after the queue's `maxReceiveCount`
 from __future__ import annotations
 
 import json
-import os
 from typing import Any, Callable
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
+from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 
-from shared.dynamo import dynamodb_client
 from shared.events import DomainEvent, EventEnvelope, open_envelope
+from shared.idempotency import IDEMPOTENCY_WINDOW_SECONDS, persistence_layer
 from shared.observability import logger
 
 EventHandler = Callable[[DomainEvent, EventEnvelope], None]
-
-# How long a handled event id is remembered. EventBridge and SQS duplicates arrive within
-# minutes; a week also covers a dead-letter redrive of a partly handled batch.
-IDEMPOTENCY_WINDOW_SECONDS = 7 * 24 * 3600
 
 
 class UnroutedEvent(Exception):
@@ -55,18 +46,9 @@ class EventConsumer:
 
     def _once(self) -> Callable[..., Any]:
         if self._handle_once is None:
-            persistence = DynamoDBPersistenceLayer(
-                table_name=self._table_name or os.environ["TABLE_NAME"],
-                key_attr="pk",
-                sort_key_attr="sk",
-                static_pk_value="IDEMPOTENCY",
-                expiry_attr="expires_at",
-                boto3_client=dynamodb_client(),
-            )
-
             @idempotent_function(
                 data_keyword_argument="envelope",
-                persistence_store=persistence,
+                persistence_store=persistence_layer(self._table_name),
                 config=self._idempotency_config,
             )
             def handle(envelope: EventEnvelope) -> dict[str, str]:

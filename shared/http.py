@@ -7,20 +7,35 @@ route signatures (422 naming the field), and maps the shared errors to status co
 
 from __future__ import annotations
 
+import functools
+import inspect
 from http import HTTPStatus
+from typing import Any, Callable
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyValidationError,
+)
 
 from shared.errors import Forbidden, NotFound, RuleViolation, Unauthenticated
+from shared.idempotency import IDEMPOTENCY_WINDOW_SECONDS, persistence_layer
 from shared.outbox import ConcurrencyConflict
 from shared.partners import Partner, Role, partner_from_authorizer, require_role
 
-_STATUS_OF = {
-    NotFound: HTTPStatus.NOT_FOUND,
-    RuleViolation: HTTPStatus.CONFLICT,
-    ConcurrencyConflict: HTTPStatus.CONFLICT,
-    Forbidden: HTTPStatus.FORBIDDEN,
-    Unauthenticated: HTTPStatus.UNAUTHORIZED,
+IDEMPOTENCY_KEY_HEADER = "idempotency-key"
+
+_STATUS_OF: dict[type[Exception], tuple[HTTPStatus, str | None]] = {
+    NotFound: (HTTPStatus.NOT_FOUND, None),
+    RuleViolation: (HTTPStatus.CONFLICT, None),
+    ConcurrencyConflict: (HTTPStatus.CONFLICT, None),
+    Forbidden: (HTTPStatus.FORBIDDEN, None),
+    Unauthenticated: (HTTPStatus.UNAUTHORIZED, None),
+    IdempotencyAlreadyInProgressError: (HTTPStatus.CONFLICT, "a request with this Idempotency-Key is in progress"),
+    IdempotencyValidationError: (
+        HTTPStatus.UNPROCESSABLE_ENTITY, "this Idempotency-Key was already used with a different body",
+    ),
 }
 
 
@@ -32,6 +47,10 @@ def error_response(status: HTTPStatus, message: str) -> Response:
     )
 
 
+def json_response(status: int, body: Any) -> Response:
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
+
+
 class ServiceApi(APIGatewayHttpResolver):
     """The partner API of one service, mounted under `/<service>`."""
 
@@ -39,12 +58,67 @@ class ServiceApi(APIGatewayHttpResolver):
         super().__init__(enable_validation=True, strip_prefixes=[f"/{service}"])
         self.service = service
         self.enable_swagger(path="/openapi", title=f"Seconde Vie — {service} API")
-        for error_class, status in _STATUS_OF.items():
+        for error_class, (status, message) in _STATUS_OF.items():
             self.exception_handler(error_class)(
-                lambda error, status=status: error_response(status, str(error))
+                lambda error, status=status, message=message: error_response(status, message or str(error))
             )
+        self._replay_once: Callable[..., dict] | None = None
+        self._pending_route: Callable[[], dict] | None = None
 
     def partner(self, *roles: Role) -> Partner:
         """The calling partner, who must hold one of `roles` (or be an administrator)."""
-        context = self.current_event.request_context.authorizer.get_lambda
-        return require_role(partner_from_authorizer(context), *roles)
+        return require_role(partner_from_authorizer(self._authorizer_context()), *roles)
+
+    def correlation_id(self) -> str | None:
+        """The caller's `X-Correlation-Id`, carried by the events this request causes."""
+        return self.current_event.headers.get("x-correlation-id") or None
+
+    def _authorizer_context(self) -> dict:
+        return self.current_event.request_context.authorizer.get_lambda or {}
+
+    def replayable(self, route: Callable[..., Response]) -> Callable[..., Response]:
+        """A POST that a partner may safely retry with the same `Idempotency-Key` header:
+        the first response is stored in the service's table and returned again, and the
+        state change happens once. Without the header the route runs as usual."""
+
+        @functools.wraps(route)
+        def run(*args: Any, **kwargs: Any) -> Response:
+            key = self.current_event.headers.get(IDEMPOTENCY_KEY_HEADER)
+            if not key:
+                return route(*args, **kwargs)
+            self._pending_route = lambda: _replayable_outcome(route(*args, **kwargs))
+            outcome = self._replayer()(request={
+                "partner_id": self._authorizer_context().get("partner_id", ""),
+                "route": f"{self.current_event.http_method} {self.current_event.path}",
+                "key": key,
+                "body": self.current_event.json_body,
+            })
+            return json_response(outcome["status"], outcome["body"])
+
+        # The router reads the route's parameters from the signature; resolve its annotations
+        # here, where the route's module is known (they may be strings, PEP 563).
+        run.__signature__ = inspect.signature(route, eval_str=True)
+        return run
+
+    def _replayer(self) -> Callable[..., dict]:
+        if self._replay_once is None:
+            @idempotent_function(
+                data_keyword_argument="request",
+                persistence_store=persistence_layer(),
+                config=IdempotencyConfig(
+                    event_key_jmespath="[partner_id, route, key]",
+                    payload_validation_jmespath="body",
+                    expires_after_seconds=IDEMPOTENCY_WINDOW_SECONDS,
+                ),
+            )
+            def replay_once(request: dict) -> dict:
+                return self._pending_route()
+
+            self._replay_once = replay_once
+        return self._replay_once
+
+
+def _replayable_outcome(result: Response | dict) -> dict:
+    if isinstance(result, Response):
+        return {"status": result.status_code, "body": result.body}
+    return {"status": 200, "body": result}

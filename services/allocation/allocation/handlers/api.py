@@ -34,6 +34,7 @@ def health() -> dict[str, str]:
 
 
 @app.post("/referrals")
+@app.replayable
 def refer(request: ReferralRequest):
     partner = app.partner(Role.REFERRER)
     referral = Referral(

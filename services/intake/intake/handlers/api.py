@@ -37,6 +37,7 @@ def health() -> dict[str, str]:
 
 
 @app.post("/lots")
+@app.replayable
 def declare_lot(declaration: LotDeclaration):
     donor = app.partner(Role.DONOR)
     lot = Lot(
@@ -63,6 +64,7 @@ def get_lot(lot_id: str) -> dict[str, Any]:
 
 
 @app.post("/lots/<lot_id>/devices")
+@app.replayable
 def receive_device(lot_id: str, declaration: DeviceDeclaration):
     app.partner(Role.WAREHOUSE)
     lot = repository().get_lot(lot_id)
@@ -91,7 +93,7 @@ def receive_device(lot_id: str, declaration: DeviceDeclaration):
         asset_tag=declaration.asset_tag,
         specs=declaration.specs,
         visible_condition=declaration.visible_condition,
-    ).to_envelope(occurred_at=received_at)
+    ).to_envelope(occurred_at=received_at, correlation_id=app.correlation_id())
     repository().register_device(device, natural_key(declaration.make, declaration.serial_number), event)
     logger.info("device received", extra={"device_id": device_id, "lot_id": lot_id})
     return created(_public_device(device))

@@ -56,6 +56,7 @@ def get_work_order(device_id: str) -> dict[str, Any]:
 
 
 @app.post("/work-orders/<device_id>/erasure")
+@app.replayable
 def record_erasure(device_id: str, report: ErasureReport) -> dict[str, Any]:
     workshop = app.partner(Role.WORKSHOP)
     order = _order(device_id)
@@ -65,12 +66,13 @@ def record_erasure(device_id: str, report: ErasureReport) -> dict[str, Any]:
         certificate_id=certificate.certificate_id,
         certificate_sha256=certificate.sha256,
         drives=certificate.drives,
-    ).to_envelope()
+    ).to_envelope(correlation_id=app.correlation_id())
     repository().save(order, event)
     return order.model_dump(mode="json")
 
 
 @app.post("/work-orders/<device_id>/grade")
+@app.replayable
 def record_grade(device_id: str, report: GradeReport) -> dict[str, Any]:
     app.partner(Role.WORKSHOP)
     order = _order(device_id)
@@ -80,6 +82,7 @@ def record_grade(device_id: str, report: GradeReport) -> dict[str, Any]:
 
 
 @app.post("/work-orders/<device_id>/ready")
+@app.replayable
 def mark_ready(device_id: str) -> dict[str, Any]:
     workshop = app.partner(Role.WORKSHOP)
     order = _order(device_id)
@@ -92,7 +95,7 @@ def mark_ready(device_id: str) -> dict[str, Any]:
         provenance=order.provenance,
         workshop_id=order.workshop_id or workshop.partner_id,
         erasure_certificate_id=order.certificate.certificate_id,
-    ).to_envelope()
+    ).to_envelope(correlation_id=app.correlation_id())
     repository().save(order, event)
     logger.info("device ready", extra={"device_id": device_id, "grade": order.grade})
     return order.model_dump(mode="json")

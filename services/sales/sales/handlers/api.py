@@ -74,6 +74,7 @@ def get_quote(device_id: str) -> dict[str, Any]:
 
 
 @app.post("/sales")
+@app.replayable
 def sell(request: SaleRequest):
     point_of_sale = app.partner(Role.POINT_OF_SALE)
     for _ in range(SALE_ATTEMPTS):
@@ -104,7 +105,7 @@ def sell(request: SaleRequest):
             point_of_sale_id=point_of_sale.partner_id,
             receipt_number=sale["receipt_number"],
             price_eur=price,
-        ).to_envelope(occurred_at=now)
+        ).to_envelope(occurred_at=now, correlation_id=app.correlation_id())
         try:
             repository().record_sale(sale, reservation, counter, event)
         except ConcurrencyConflict as conflict:

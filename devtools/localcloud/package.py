@@ -18,7 +18,7 @@ from typing import Any
 
 from samtranslator.yaml_helper import yaml_parse
 
-from devtools.localcloud.paths import ARTIFACTS, LAYERS, ROOT, TEMPLATE
+from devtools.localcloud.paths import LAYERS, ROOT, TEMPLATE
 
 LAYER_REQUIREMENTS = ROOT / "requirements" / "layer.txt"
 _FIXED_TIME = (2020, 1, 1, 0, 0, 0)
@@ -76,10 +76,11 @@ class Packager:
             self.s3.create_bucket(Bucket=self.bucket)
 
     def upload(self, folder: Path) -> str:
+        if not folder.is_dir():
+            raise FileNotFoundError(f"{folder} (a CodeUri or ContentUri of the template) is not a folder")
         if folder not in self._uploaded:
             body = zip_folder(folder)
             key = f"{folder.name}-{hashlib.sha256(body).hexdigest()[:16]}.zip"
-            ARTIFACTS.mkdir(parents=True, exist_ok=True)
             try:
                 self.s3.head_object(Bucket=self.bucket, Key=key)
             except self.s3.exceptions.ClientError:
@@ -88,12 +89,17 @@ class Packager:
         return self._uploaded[folder]
 
     def package(self, template: dict[str, Any]) -> dict[str, Any]:
+        """Every local CodeUri / ContentUri (in Globals too) becomes the s3:// URI of its zip."""
+        places = [(template.get("Globals", {}).get("Function", {}), "CodeUri")]
         for resource in template["Resources"].values():
-            properties = resource.get("Properties", {})
             if resource["Type"] == "AWS::Serverless::Function":
-                properties["CodeUri"] = self.upload(self.root / properties["CodeUri"])
+                places.append((resource.get("Properties", {}), "CodeUri"))
             elif resource["Type"] == "AWS::Serverless::LayerVersion":
-                properties["ContentUri"] = self.upload(self.root / properties["ContentUri"])
+                places.append((resource.get("Properties", {}), "ContentUri"))
+        for properties, key in places:
+            uri = properties.get(key)
+            if isinstance(uri, str) and not uri.startswith("s3://"):
+                properties[key] = self.upload(self.root / uri)
         return template
 
 

@@ -6,7 +6,6 @@ ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
 BUILD = ROOT / ".build"
 LAYERS = BUILD / "layers"
-ARTIFACTS = BUILD / "artifacts"
 LOCALCLOUD_VENV = ROOT / ".venv-localcloud"
 DEV_PARTNERS = ROOT / "devtools" / "dev-partners.json"
 # What the deployed code is made of: a change under one of these triggers a redeploy.

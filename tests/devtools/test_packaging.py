@@ -1,0 +1,65 @@
+"""The local cloud packages the template like `sam package`: same code, same zip, same key."""
+
+from __future__ import annotations
+
+import zipfile
+from io import BytesIO
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from devtools.localcloud.package import Packager, load_template, zip_folder
+from devtools.localcloud.paths import TEMPLATE
+
+
+@pytest.fixture
+def s3(monkeypatch):
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    with mock_aws():
+        yield boto3.client("s3")
+
+
+def test_a_folder_zips_to_the_same_bytes_every_time_without_caches_or_tests(tmp_path):
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "module.py").write_text("VALUE = 1\n")
+    (tmp_path / "pkg" / "__pycache__").mkdir()
+    (tmp_path / "pkg" / "__pycache__" / "module.cpython-312.pyc").write_bytes(b"\0")
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_x.py").write_text("")
+    first = zip_folder(tmp_path)
+    (tmp_path / "pkg" / "module.py").touch()  # a new mtime alone changes nothing
+    assert zip_folder(tmp_path) == first
+    assert zipfile.ZipFile(BytesIO(first)).namelist() == ["pkg/module.py"]
+
+
+def test_every_code_folder_of_the_template_is_uploaded_once_and_rewritten_to_s3(s3, tmp_path):
+    (tmp_path / "code").mkdir()
+    (tmp_path / "code" / "app.py").write_text("def handler(e, c): return 1\n")
+    (tmp_path / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\n"
+        "Globals:\n  Function:\n    CodeUri: code\n"
+        "Resources:\n"
+        "  One:\n    Type: AWS::Serverless::Function\n    Properties: {Handler: app.handler, Runtime: python3.12}\n"
+        "  Two:\n    Type: AWS::Serverless::Function\n"
+        "    Properties: {CodeUri: code, Handler: app.handler, Runtime: python3.12}\n"
+    )
+    packager = Packager(s3, "artifacts", root=tmp_path)
+    packager.ensure_bucket()
+    template = packager.package(load_template(tmp_path / "template.yaml"))
+    uri = template["Globals"]["Function"]["CodeUri"]
+    assert uri.startswith("s3://artifacts/code-") and template["Resources"]["Two"]["Properties"]["CodeUri"] == uri
+    assert len(s3.list_objects_v2(Bucket="artifacts")["Contents"]) == 1
+
+
+def test_the_system_template_packages_every_function_and_layer(s3, monkeypatch):
+    monkeypatch.setattr("devtools.localcloud.package.Packager.upload", lambda self, folder: f"s3://b/{folder.name}.zip")
+    template = Packager(s3, "b").package(load_template(TEMPLATE))
+    for name, resource in template["Resources"].items():
+        properties = resource.get("Properties", {})
+        if resource["Type"] == "AWS::Serverless::Function":
+            assert properties["CodeUri"].startswith("s3://"), name
+        if resource["Type"] == "AWS::Serverless::LayerVersion":
+            assert properties["ContentUri"].startswith("s3://"), name

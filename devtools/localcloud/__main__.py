@@ -69,7 +69,7 @@ def watch(endpoint: str, session: Session) -> None:
         started = time.monotonic()
         try:
             deployment = deploy(session)
-        except (LocalCloudError, Exception) as error:  # keep watching: the next save may fix it
+        except Exception as error:  # keep watching: the next save may fix it
             print(f"redeploy failed: {error}", file=sys.stderr)
             continue
         state = "live again" if deployment.changed else "unchanged"

@@ -11,7 +11,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from devtools.localcloud.emulator import LocalCloudError
-from devtools.localcloud.package import Packager, build_layers, load_template, template_body
+from devtools.localcloud.package import Packager, TemplateError, build_layers, load_template, template_body
 from devtools.localcloud.paths import DEV_PARTNERS, TEMPLATE
 
 STACK_NAME = "seconde-vie"
@@ -42,9 +42,17 @@ def deploy(session, stack_name: str = STACK_NAME, *, template: Path = TEMPLATE,
     s3, cloudformation = session.client("s3"), session.client("cloudformation")
     packager = Packager(s3, ARTIFACT_BUCKET, root=template.parent)
     packager.ensure_bucket()
-    body = template_body(packager.package(load_template(template)))
+    try:
+        body = template_body(packager.package(load_template(template)))
+    except (TemplateError, FileNotFoundError) as error:
+        raise LocalCloudError(f"the template cannot be deployed: {error}") from None
     arguments = dict(StackName=stack_name, TemplateBody=body, Parameters=parameters or [], Capabilities=CAPABILITIES)
-    exists = _stack_status(cloudformation, stack_name) not in (None, "DELETE_COMPLETE")
+    status = _stack_status(cloudformation, stack_name)
+    if status == "ROLLBACK_COMPLETE":  # a failed first creation cannot be updated: start again
+        cloudformation.delete_stack(StackName=stack_name)
+        _wait(cloudformation, stack_name, timeout, deleting=True)
+        status = None
+    exists = status not in (None, "DELETE_COMPLETE")
     try:
         if exists:
             cloudformation.update_stack(**arguments)
@@ -70,10 +78,15 @@ def _stack_status(cloudformation, stack_name: str) -> str | None:
         return None
 
 
-def _wait(cloudformation, stack_name: str, timeout: float) -> None:
+def _wait(cloudformation, stack_name: str, timeout: float, *, deleting: bool = False) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         status = _stack_status(cloudformation, stack_name) or "MISSING"
+        if deleting:
+            if status in ("MISSING", "DELETE_COMPLETE"):
+                return
+            time.sleep(0.2)
+            continue
         if status.endswith("_COMPLETE") and "ROLLBACK" not in status:
             return
         if status.endswith("FAILED") or "ROLLBACK" in status and status.endswith("COMPLETE"):

@@ -16,6 +16,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import yaml
 from samtranslator.yaml_helper import yaml_parse
 
 from devtools.localcloud.paths import LAYERS, ROOT, TEMPLATE
@@ -57,8 +58,20 @@ def zip_folder(folder: Path) -> bytes:
     return buffer.getvalue()
 
 
+class TemplateError(ValueError):
+    """The template cannot be read; the message names the file and the line."""
+
+
 def load_template(path: Path = TEMPLATE) -> dict[str, Any]:
-    return yaml_parse(path.read_text())
+    try:
+        template = yaml_parse(path.read_text())
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"{path.name}, line {mark.line + 1}" if mark else path.name
+        raise TemplateError(f"{where}: {getattr(error, 'problem', None) or error}") from None
+    if not isinstance(template, dict) or not isinstance(template.get("Resources"), dict):
+        raise TemplateError(f"{path.name}: no Resources section")
+    return template
 
 
 class Packager:

@@ -9,7 +9,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from devtools.localcloud.package import Packager, load_template, zip_folder
+from devtools.localcloud.package import Packager, TemplateError, load_template, zip_folder
 from devtools.localcloud.paths import TEMPLATE
 
 
@@ -63,3 +63,10 @@ def test_the_system_template_packages_every_function_and_layer(s3, monkeypatch):
             assert properties["CodeUri"].startswith("s3://"), name
         if resource["Type"] == "AWS::Serverless::LayerVersion":
             assert properties["ContentUri"].startswith("s3://"), name
+
+
+def test_a_broken_template_is_reported_with_its_line(tmp_path):
+    broken = tmp_path / "template.yaml"
+    broken.write_text("Resources:\n  Table:\n    Type: AWS::DynamoDB::Table\n   Properties: [\n")
+    with pytest.raises(TemplateError, match=r"template.yaml, line \d+"):
+        load_template(broken)

@@ -13,11 +13,13 @@ install: $(VENV)/.installed $(LOCALCLOUD_VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml requirements/constraints.txt
 	@test -x "$(PYTHON)" || { echo "Python $(PYTHON_VERSION) not found at $(PYTHON): pyenv install $(PYTHON_VERSION), or make PYTHON=/path/to/python3.12"; exit 1; }
+	@echo "installing the project's environment in $(VENV) (about a minute, once)"
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -c requirements/constraints.txt -e '.[dev]'
 	touch $@
 
 $(LOCALCLOUD_VENV)/.installed: requirements/localcloud.lock
+	@echo "installing the local cloud (ministack) in $(LOCALCLOUD_VENV) (about 30 s, once)"
 	$(PYTHON) -m venv $(LOCALCLOUD_VENV)
 	$(LOCALCLOUD_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements/localcloud.lock
 	touch $@

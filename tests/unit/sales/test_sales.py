@@ -1,0 +1,207 @@
+"""Sales through its Lambda entry points: a reserved device is quoted, paid in full and sold once."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from sales.domain.pricing import DEFAULT_GRID, LEGAL_CAP, quote
+from sales.domain.receipts import receipt_number
+from sales.handlers import api, consumer
+from shared.errors import RuleViolation
+from shared.events import open_envelope
+from shared.events.sales import DeviceSold
+from shared.events.vocabulary import DeviceType, Grade
+from tests.unit.support import all_items, call, deliver, device_reserved, items_with_prefix, outbox_envelopes_in
+
+
+def reserve(device_id: str = "dev-1", grade: str = "A", device_type: str = "laptop") -> str:
+    """Sales learns a reservation the way it does in production: allocation's DeviceReserved."""
+    event = device_reserved(device_id, grade=grade, device_type=device_type)
+    assert deliver(consumer.handler, event.to_envelope())["batchItemFailures"] == []
+    return event.reservation_id
+
+
+def sell(device_id: str = "dev-1", *amounts: str, partner_id: str | None = None, role: str = "point_of_sale"):
+    payments = [{"method": "card", "amount_eur": a} for a in (amounts or ("105.00",))]
+    return call(api.handler, "POST", "/sales/sales", role, {"device_id": device_id, "payments": payments},
+                partner_id=partner_id)
+
+
+# --- pricing ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("grade, price", [("D", "60"), ("C", "75"), ("B", "90"), ("A", "105"), ("Premium", "120")])
+def test_a_laptop_is_quoted_from_the_default_grid(grade, price):
+    assert quote(DeviceType.LAPTOP, Grade(grade)) == Decimal(price)
+
+
+@pytest.mark.parametrize("price", ["59.99", "120.01", "0"])
+def test_a_price_outside_the_solidarity_bounds_is_refused(price):
+    grid = {DeviceType.LAPTOP: {Grade.A: Decimal(price)}}
+    with pytest.raises(RuleViolation, match="outside the solidarity bounds"):
+        quote(DeviceType.LAPTOP, Grade.A, grid)
+
+
+def test_a_price_above_the_legal_cap_of_its_type_is_refused():
+    assert LEGAL_CAP[DeviceType.TABLET] == Decimal("100")
+    grid = {DeviceType.TABLET: {Grade.B: Decimal("100"), Grade.A: Decimal("101")}}
+    assert quote(DeviceType.TABLET, Grade.B, grid) == Decimal("100")
+    with pytest.raises(RuleViolation, match="101"):
+        quote(DeviceType.TABLET, Grade.A, grid)
+
+
+def test_the_bounds_themselves_are_allowed():
+    grid = {DeviceType.LAPTOP: {Grade.D: Decimal("60"), Grade.PREMIUM: Decimal("120")}}
+    assert quote(DeviceType.LAPTOP, Grade.D, grid) == Decimal("60")
+    assert quote(DeviceType.LAPTOP, Grade.PREMIUM, grid) == Decimal("120")
+
+
+def test_receipt_numbers_are_zero_padded_per_point_of_sale_and_year():
+    assert receipt_number("pos-1", 2026, 7) == "pos-1-2026-000007"
+
+
+# --- API --------------------------------------------------------------------------------------
+
+def test_a_reserved_device_is_quoted(table):
+    reservation_id = reserve("dev-1", grade="B")
+    response = call(api.handler, "GET", "/sales/quotes/dev-1", "point_of_sale")
+    assert response.status == 200
+    assert response.body == {"device_id": "dev-1", "reservation_id": reservation_id, "price_eur": "90"}
+
+
+def test_a_device_without_reservation_has_no_quote(table):
+    response = call(api.handler, "GET", "/sales/quotes/dev-1", "point_of_sale")
+    assert response.status == 404
+    assert "dev-1" in response.body["message"]
+
+
+def test_a_redelivered_reservation_is_stored_once(table, dynamodb):
+    envelope = device_reserved("dev-1").to_envelope()
+    deliver(consumer.handler, envelope, envelope)
+    assert len(items_with_prefix(dynamodb, "DEVICE#dev-1")) == 1
+
+
+def test_a_sale_paid_in_full_is_recorded_with_its_receipt_and_announced(table, dynamodb):
+    reservation_id = reserve("dev-1", grade="A")
+
+    response = sell("dev-1", "60.00", "45.00", partner_id="pos-rennes-centre")
+
+    assert response.status == 201, response.body
+    sale = response.body
+    year = int(sale["sold_at"][:4])
+    assert (sale["device_id"], sale["reservation_id"], sale["point_of_sale_id"]) == (
+        "dev-1", reservation_id, "pos-rennes-centre")
+    assert (sale["price_eur"], sale["year"], sale["sequence"]) == ("105", year, 1)
+    assert sale["receipt_number"] == f"pos-rennes-centre-{year}-000001"
+    assert [p["amount_eur"] for p in sale["payments"]] == ["60.00", "45.00"]
+
+    [announced] = outbox_envelopes_in(dynamodb, "DeviceSold")
+    event = open_envelope(announced)
+    assert isinstance(event, DeviceSold)
+    assert (event.device_id, event.sale_id, event.reservation_id, event.receipt_number, event.price_eur) == (
+        "dev-1", sale["sale_id"], reservation_id, sale["receipt_number"], Decimal("105"))
+
+    stored = call(api.handler, "GET", f"/sales/sales/{sale['sale_id']}", "point_of_sale")
+    assert stored.status == 200
+    assert (stored.body["receipt_number"], stored.body["device_id"]) == (sale["receipt_number"], "dev-1")
+    # the reservation is used up
+    assert call(api.handler, "GET", "/sales/quotes/dev-1", "point_of_sale").status == 404
+
+
+def test_a_sale_without_an_active_reservation_is_not_found_and_writes_nothing(table, dynamodb):
+    response = sell("dev-1", "105.00")
+    assert response.status == 404
+    assert "no active reservation" in response.body["message"]
+    assert all_items(dynamodb) == []
+
+
+@pytest.mark.parametrize("amounts, paid", [(("100.00",), "100.00"), (("100.00", "10.00"), "110.00")])
+def test_payments_must_equal_the_quote(table, dynamodb, amounts, paid):
+    reserve("dev-1", grade="A")
+    before = all_items(dynamodb)
+
+    response = sell("dev-1", *amounts)
+
+    assert response.status == 409
+    assert response.body["message"] == f"payments total {paid} € but the quoted price is 105 €"
+    assert all_items(dynamodb) == before
+
+
+def test_the_first_receipt_of_each_point_of_sale_is_number_one(table):
+    reserve("dev-1")
+    reserve("dev-2")
+    first = sell("dev-1", partner_id="pos-rennes-centre").body
+    other = sell("dev-2", partner_id="pos-saint-malo").body
+    assert first["receipt_number"].startswith("pos-rennes-centre-") and first["sequence"] == 1
+    assert other["receipt_number"].startswith("pos-saint-malo-") and other["sequence"] == 1
+    assert first["receipt_number"].endswith("-000001") and other["receipt_number"].endswith("-000001")
+
+
+def test_receipt_numbers_follow_each_other_per_point_of_sale_without_gap(table, dynamodb):
+    for n in range(1, 6):
+        reserve(f"dev-{n}")
+
+    numbers = []
+    for n in (1, 2, 3):
+        numbers.append(sell(f"dev-{n}", partner_id="pos-rennes-centre").body["receipt_number"])
+    # refused sales in between consume no number
+    assert sell("dev-4", "100.00", partner_id="pos-rennes-centre").status == 409
+    assert sell("dev-99", partner_id="pos-rennes-centre").status == 404
+    numbers.append(sell("dev-4", partner_id="pos-rennes-centre").body["receipt_number"])
+    elsewhere = sell("dev-5", partner_id="pos-saint-malo").body["receipt_number"]
+
+    year = numbers[0].split("-")[-2]
+    assert numbers == [f"pos-rennes-centre-{year}-{n:06d}" for n in (1, 2, 3, 4)]
+    assert elsewhere == f"pos-saint-malo-{year}-000001"
+    assert len(items_with_prefix(dynamodb, "SALE#")) == 5
+
+
+def test_a_point_of_sale_retrying_a_sale_with_its_key_gets_the_same_receipt(table, dynamodb):
+    reserve("dev-1")
+    payments = [{"method": "cash", "amount_eur": "105.00"}]
+    first, retry = (
+        call(api.handler, "POST", "/sales/sales", "point_of_sale", {"device_id": "dev-1", "payments": payments},
+             headers={"Idempotency-Key": "till-3-ticket-118"})
+        for _ in range(2)
+    )
+    assert (first.status, retry.status) == (201, 201)
+    assert retry.body == first.body
+    assert len(items_with_prefix(dynamodb, "SALE#")) == 1
+    assert len(outbox_envelopes_in(dynamodb, "DeviceSold")) == 1
+
+
+def test_a_device_cannot_be_sold_twice(table, dynamodb):
+    reserve("dev-1")
+    assert sell("dev-1", partner_id="pos-rennes-centre").status == 201
+
+    again = sell("dev-1", partner_id="pos-saint-malo")
+
+    assert again.status == 404
+    assert len(items_with_prefix(dynamodb, "SALE#")) == 1
+    assert len(outbox_envelopes_in(dynamodb, "DeviceSold")) == 1
+
+
+def test_only_a_point_of_sale_sells(table, dynamodb):
+    reserve("dev-1")
+    before = all_items(dynamodb)
+    response = sell("dev-1", role="referrer")
+    assert response.status == 403
+    assert all_items(dynamodb) == before
+
+
+def test_a_payment_must_be_positive_with_cents_at_most(table):
+    reserve("dev-1")
+    for amount in ("0", "-105", "104.999"):
+        response = sell("dev-1", amount)
+        assert response.status == 422, amount
+        assert "amount_eur" in {str(p) for problem in response.body["detail"] for p in problem["loc"]}
+
+
+def test_an_unknown_sale_is_not_found(table):
+    assert call(api.handler, "GET", "/sales/sales/nope", "point_of_sale").status == 404
+
+
+def test_the_default_grid_prices_every_type_and_grade():
+    assert set(DEFAULT_GRID) == set(DeviceType)
+    assert all(set(prices) == set(Grade) for prices in DEFAULT_GRID.values())

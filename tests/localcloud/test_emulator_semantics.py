@@ -15,6 +15,14 @@ puzzling failure somewhere in an end-to-end test:
   or parked before their retries are spent.
 - DynamoDB stream trigger: an item written to a table with a stream reaches the stream's
   function as an INSERT with its keys and new image (the outbox → publisher path).
+- stream on-failure destination: a stream batch whose function keeps failing is invoked
+  1 + `MaximumRetryAttempts` times, then a record naming it (`DDBStreamBatchInfo`: stream ARN,
+  start and end sequence numbers) lands in the on-failure SQS queue and the shard moves on to
+  the next record. The outbox publishers are wired so (`BisectBatchOnFunctionError`,
+  `MaximumRetryAttempts`, `DestinationConfig.OnFailure`). Guards against an emulator that
+  drops the failing batch silently, retries it forever (blocking every later event of the
+  table), or gives it up without telling the on-failure queue. ministack 1.5.33 retries it
+  forever: the test is a strict expected failure until an upgrade honours the retry quota.
 - HTTP API payload 2.0: an explicit AWS_PROXY integration with payload format 2.0 delivers
   `version`, `routeKey`, `rawPath` (no stage prefix on `$default`) and `pathParameters`
   (what the API handlers route on).
@@ -88,6 +96,29 @@ class Probe:
         return self.client("sqs").get_queue_attributes(
             QueueUrl=self.outputs["QueueUrl"], AttributeNames=[name])["Attributes"][name]
 
+    def publisher_mapping(self) -> dict:
+        """The publisher's event source mapping on the outbox table's stream."""
+        mappings = self.client("lambda").list_event_source_mappings(
+            FunctionName=self.outputs["PublisherFunctionName"])["EventSourceMappings"]
+        [mapping] = [m for m in mappings if m["EventSourceArn"] == self.outputs["OutboxStreamArn"]]
+        return mapping
+
+    def publisher_attempts(self, pk: str) -> int:
+        item = self.observed(f"publisher#{pk}", "attempts")
+        return int(item["attempts"]) if item else 0
+
+    def stream_failure_record(self, sequence_number: str) -> dict | None:
+        """The on-failure record whose batch covers `sequence_number`, if it is in the queue (then removed from it)."""
+        sqs, url = self.client("sqs"), self.outputs["PublisherFailureQueueUrl"]
+        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0).get("Messages", [])
+        for message in messages:
+            record = json.loads(message["Body"])
+            batch = record.get("DDBStreamBatchInfo") or {}
+            if int(batch.get("startSequenceNumber") or -1) <= int(sequence_number) <= int(batch.get("endSequenceNumber") or -1):
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+                return record
+        return None
+
 
 @pytest.fixture(scope="module")
 def probe(local_cloud: LocalCloud) -> Probe:
@@ -147,6 +178,62 @@ def test_an_item_put_in_a_table_reaches_its_stream_function_as_an_insert(probe: 
     assert seen["event_name"] == "INSERT"
     assert seen["event_source"] == "aws:dynamodb"
     assert json.loads(seen["new_image"]) == {"pk": {"S": pk}, "sk": {"S": sk}, "note": {"S": "hello stream"}}
+
+
+class StreamRetriesNotCapped(AssertionError):
+    """A stream batch that keeps failing was invoked more than 1 + MaximumRetryAttempts times."""
+
+
+@pytest.mark.xfail(strict=True, raises=StreamRetriesNotCapped, reason=(
+    "ministack 1.5.33 diverges from AWS: its DynamoDB stream poller ignores MaximumRetryAttempts and "
+    "BisectBatchOnFunctionError and retries a failing batch every second until MaximumRecordAgeInSeconds "
+    "(unset: forever), so no RetryAttemptsExhausted record is sent and the shard stays blocked "
+    "(lambda_svc._poll_dynamodb_streams). Strict: once an upgrade honours them, this passes and fails the "
+    "run, so remove the mark then."))
+def test_a_stream_batch_that_keeps_failing_is_retried_then_sent_to_the_on_failure_queue(probe: Probe):
+    mapping = probe.publisher_mapping()
+    assert mapping.get("BisectBatchOnFunctionError") is True and mapping.get("DestinationConfig"), mapping
+    attempts_allowed = 1 + int(mapping["MaximumRetryAttempts"])
+    run = uuid.uuid4().hex[:8]
+    poison, after = f"fail-{run}", f"item-{run}"
+    outbox = session_for(probe.cloud.endpoint).resource("dynamodb").Table(probe.outputs["OutboxTableName"])
+
+    try:
+        outbox.put_item(Item={"pk": poison, "sk": "v1"})
+        sequence_number = eventually(
+            lambda: (probe.observed(f"publisher#{poison}", "attempts") or {}).get("sequence_number"),
+            timeout=30, what="the publisher's first attempt at the poison record")
+        # Either the cloud gives the batch up (a record in the on-failure queue), or it has
+        # invoked it more often than AWS would: either way, waiting longer proves nothing.
+        failure_record = eventually(
+            lambda: probe.stream_failure_record(sequence_number) or probe.publisher_attempts(poison) > attempts_allowed,
+            timeout=60, interval=0.5, what="the on-failure record of the poison record's batch")
+        attempts = probe.publisher_attempts(poison)
+        if attempts > attempts_allowed:
+            raise StreamRetriesNotCapped(
+                f"the poison record's batch was invoked {attempts} times and counting, with no on-failure record: AWS "
+                f"invokes a batch that keeps failing 1 + MaximumRetryAttempts = {attempts_allowed} times, then sends it "
+                f"to the on-failure destination")
+        assert attempts == attempts_allowed, (attempts, failure_record)
+
+        # Nothing else was written to the outbox table meanwhile, so the batch is the poison record alone:
+        # bisecting has nothing to split (and splitting does not use up retries), so every attempt is a retry.
+        batches = [item["keys"] for item in probe.observed_under("publisher-invocation") if poison in item["keys"]]
+        assert batches == [[poison]] * attempts_allowed, f"premise: the poison record alone in its batch; batches: {batches}"
+        assert failure_record["requestContext"]["condition"] == "RetryAttemptsExhausted", failure_record
+        info = failure_record["DDBStreamBatchInfo"]
+        assert info["streamArn"] == probe.outputs["OutboxStreamArn"], info
+        assert int(info["startSequenceNumber"]) <= int(sequence_number) <= int(info["endSequenceNumber"]), info
+        assert info["batchSize"] == 1, info
+
+        # The shard has moved past the poison record: a later record is published, the poison one never retried.
+        outbox.put_item(Item={"pk": after, "sk": "v1"})
+        eventually(lambda: probe.observed(f"publisher#{after}", "published"), timeout=30,
+                   what="the record written after the poison one being published (the shard moved on)")
+        assert probe.publisher_attempts(poison) == attempts_allowed
+    finally:
+        # A cloud that never gives the batch up would invoke it every second for the rest of the session.
+        probe.client("lambda").update_event_source_mapping(UUID=mapping["UUID"], Enabled=False)
 
 
 def test_http_api_delivers_payload_format_2_with_the_route_and_path_parameters(probe: Probe):

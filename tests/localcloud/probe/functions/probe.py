@@ -48,6 +48,31 @@ def stream_consumer(event, context):
         })
 
 
+class PoisonRecord(Exception):
+    """Raised for a batch holding an item whose pk starts with "fail": the whole batch fails."""
+
+
+def publisher(event, context):
+    """Like an outbox publisher that cannot publish some records: counts each attempt at each
+    record (with its sequence number), then fails the batch if it holds a "fail…" item, else
+    records every item of the batch as published."""
+    keys = [record["dynamodb"]["Keys"]["pk"]["S"] for record in event["Records"]]
+    # one item per invocation: which records shared a batch
+    observations.put_item(Item={"pk": "publisher-invocation", "sk": context.aws_request_id, "keys": keys,
+                                "recorded_at": str(time.time())})
+    for key, record in zip(keys, event["Records"]):
+        observations.update_item(
+            Key={"pk": f"publisher#{key}", "sk": "attempts"},
+            UpdateExpression="ADD attempts :one SET sequence_number = :seq",
+            ExpressionAttributeValues={":one": 1, ":seq": record["dynamodb"]["SequenceNumber"]},
+        )
+    poisoned = [key for key in keys if key.startswith("fail")]
+    if poisoned:
+        raise PoisonRecord(f"cannot publish {poisoned}")
+    for key in keys:
+        observations.put_item(Item={"pk": f"publisher#{key}", "sk": "published", "recorded_at": str(time.time())})
+
+
 def http_echo(event, context):
     """Returns what API Gateway delivered: the payload's version, routeKey, rawPath and pathParameters."""
     body = {key: event.get(key) for key in ("version", "routeKey", "rawPath", "pathParameters")}

@@ -43,8 +43,20 @@ def serialize(item: dict[str, Any]) -> dict[str, Any]:
     return {k: _serializer.serialize(v) for k, v in plain_to_item(item).items()}
 
 
+def _plain(value: Any) -> Any:
+    """DynamoDB numbers come back as Decimals: give back the ints (and floats) that were stored.
+    Amounts of money are stored as strings, so no precision is lost here."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
 def deserialize(image: dict[str, Any]) -> dict[str, Any]:
-    return {k: _deserializer.deserialize(v) for k, v in image.items()}
+    return {k: _plain(_deserializer.deserialize(v)) for k, v in image.items()}
 
 
 class TableReader:

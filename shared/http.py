@@ -64,6 +64,17 @@ class ServiceApi(APIGatewayHttpResolver):
             )
         self._replay_once: Callable[..., dict] | None = None
         self._pending_route: Callable[[], dict] | None = None
+        self._replay_config = IdempotencyConfig(
+            event_key_jmespath="[partner_id, route, key]",
+            payload_validation_jmespath="body",
+            expires_after_seconds=IDEMPOTENCY_WINDOW_SECONDS,
+        )
+
+    def resolve(self, event: dict, context: Any) -> dict:
+        # Lets a request that dies mid-way (timeout) free its Idempotency-Key once the
+        # invocation's time is up, instead of holding it for the whole idempotency window.
+        self._replay_config.register_lambda_context(context)
+        return super().resolve(event, context)
 
     def partner(self, *roles: Role) -> Partner:
         """The calling partner, who must hold one of `roles` (or be an administrator)."""
@@ -105,11 +116,7 @@ class ServiceApi(APIGatewayHttpResolver):
             @idempotent_function(
                 data_keyword_argument="request",
                 persistence_store=persistence_layer(),
-                config=IdempotencyConfig(
-                    event_key_jmespath="[partner_id, route, key]",
-                    payload_validation_jmespath="body",
-                    expires_after_seconds=IDEMPOTENCY_WINDOW_SECONDS,
-                ),
+                config=self._replay_config,
             )
             def replay_once(request: dict) -> dict:
                 return self._pending_route()

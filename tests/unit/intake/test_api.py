@@ -155,3 +155,16 @@ def test_an_admin_may_act_in_any_role(table):
 def test_a_request_without_partner_identity_is_unauthenticated(table):
     assert call(handler, "POST", "/intake/lots", None, LOT).status == 401
     assert call(handler, "GET", "/intake/lots/x", "nonexistent-role").status == 403
+
+
+def test_a_device_reads_back_with_the_numbers_it_was_received_with(lot_id):
+    body = call(handler, "POST", f"/intake/lots/{lot_id}/devices", "warehouse", device()).body
+    read = call(handler, "GET", f"/intake/devices/{body['device_id']}", "warehouse").body
+    assert read["specs"] == body["specs"]
+    assert read["specs"]["ram_gb"] == 8
+
+
+def test_a_donor_sees_only_its_own_lots(lot_id):
+    assert call(handler, "GET", f"/intake/lots/{lot_id}", "donor").status == 200
+    other_donor = call(handler, "GET", f"/intake/lots/{lot_id}", "donor", partner_id="another-donor")
+    assert other_donor.status == 404

@@ -66,3 +66,22 @@ def test_the_callers_correlation_id_follows_the_event(table, dynamodb):
          headers={"X-Correlation-Id": "donation-2026-35-001"})
     [received] = outbox_envelopes_in(dynamodb, "DeviceReceived")
     assert received.correlation_id == "donation-2026-35-001"
+
+
+class _LambdaTimeout(BaseException):
+    """What the runtime does to an invocation that runs out of time: nothing is caught."""
+
+
+def test_a_request_that_dies_mid_way_does_not_hold_its_key_beyond_the_invocation(table, dynamodb, monkeypatch):
+    from intake.handlers import api
+
+    def timeout(lot):
+        raise _LambdaTimeout()
+
+    monkeypatch.setattr(api.repository(), "add_lot", timeout)
+    try:
+        post("/intake/lots", "donor", LOT, key="lot-7")
+    except _LambdaTimeout:
+        pass
+    [record] = items_with_prefix(dynamodb, "IDEMPOTENCY")
+    assert "in_progress_expiration" in record  # the key frees itself when the invocation's time is up

@@ -205,3 +205,17 @@ def test_an_unknown_sale_is_not_found(table):
 def test_the_default_grid_prices_every_type_and_grade():
     assert set(DEFAULT_GRID) == set(DeviceType)
     assert all(set(prices) == set(Grade) for prices in DEFAULT_GRID.values())
+
+
+def test_every_price_of_the_default_grid_can_be_quoted_and_sold():
+    for device_type in DeviceType:
+        for grade in Grade:
+            assert quote(device_type, grade) <= DEFAULT_GRID[device_type][Grade.PREMIUM]
+
+
+def test_a_sale_reads_back_as_it_was_recorded(table):
+    reserve("dev-1")
+    sale = sell("dev-1").body
+    read = call(api.handler, "GET", f"/sales/sales/{sale['sale_id']}", "point_of_sale").body
+    assert (read["year"], read["sequence"], read["receipt_number"]) == (
+        sale["year"], sale["sequence"], sale["receipt_number"])

@@ -55,10 +55,10 @@ def declare_lot(declaration: LotDeclaration):
 
 @app.get("/lots/<lot_id>")
 def get_lot(lot_id: str) -> dict[str, Any]:
-    app.partner(Role.DONOR, Role.WAREHOUSE)
+    partner = app.partner(Role.DONOR, Role.WAREHOUSE)
     lot = repository().get_lot(lot_id)
-    if lot is None:
-        raise NotFound(f"no lot {lot_id}")
+    if lot is None or (partner.role is Role.DONOR and lot.donor_id != partner.partner_id):
+        raise NotFound(f"no lot {lot_id}")  # a donor sees its own lots only
     devices = repository().devices_of_lot(lot_id)
     return {**lot.model_dump(mode="json"), "devices": [_public_device(d) for d in devices]}
 

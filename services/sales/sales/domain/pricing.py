@@ -16,9 +16,15 @@ LEGAL_CAP = {
     DeviceType.TABLET: Decimal("100"),
     DeviceType.PHONE: Decimal("100"),
 }
-_BY_GRADE = {Grade.D: "60", Grade.C: "75", Grade.B: "90", Grade.A: "105", Grade.PREMIUM: "120"}
+_COMPUTERS = {Grade.D: "60", Grade.C: "75", Grade.B: "90", Grade.A: "105", Grade.PREMIUM: "120"}
+# Tablets and phones are capped at 100 €: their grid tops out there.
+_HANDHELDS = {Grade.D: "60", Grade.C: "70", Grade.B: "80", Grade.A: "90", Grade.PREMIUM: "100"}
 DEFAULT_GRID: dict[DeviceType, dict[Grade, Decimal]] = {
-    device_type: {grade: Decimal(price) for grade, price in _BY_GRADE.items()} for device_type in DeviceType
+    device_type: {grade: Decimal(price) for grade, price in prices.items()}
+    for device_type, prices in [
+        (DeviceType.LAPTOP, _COMPUTERS), (DeviceType.DESKTOP, _COMPUTERS),
+        (DeviceType.TABLET, _HANDHELDS), (DeviceType.PHONE, _HANDHELDS),
+    ]
 }
 
 

@@ -76,12 +76,15 @@ def watch(endpoint: str, session: Session) -> None:
         print(f"code change {state} in {time.monotonic() - started:.1f} s")
 
 
-def _stop_on_sigterm(signum, frame):
+def _stop_on_signal(signum, frame):
     raise KeyboardInterrupt
 
 
 def main(argv: list[str] | None = None) -> int:
-    signal.signal(signal.SIGTERM, _stop_on_sigterm)  # a supervisor's stop cleans up like Ctrl-C
+    # Ctrl-C and a supervisor's stop both clean up; SIGINT is set explicitly because a shell
+    # starting us in the background would otherwise have us ignore it.
+    signal.signal(signal.SIGTERM, _stop_on_signal)
+    signal.signal(signal.SIGINT, _stop_on_signal)
     parser = argparse.ArgumentParser(prog="python -m devtools.localcloud")
     parser.add_argument("command", choices=["up", "deploy"])
     parser.add_argument("--once", action="store_true", help="with up: deploy, report and stop")

@@ -47,7 +47,7 @@ def local_cloud(tmp_path_factory) -> LocalCloud:
         time.sleep(0.2)
     state = json.loads(state_file.read_text())
     yield LocalCloud(endpoint=state["endpoint"], base_url=state["base_url"], outputs=state["outputs"])
-    process.send_signal(signal.SIGINT)
+    process.send_signal(signal.SIGTERM)
     try:
         process.wait(timeout=30)
     except subprocess.TimeoutExpired:

@@ -25,7 +25,9 @@ class StepFailed(AssertionError):
     pass
 
 
-def wait_for(probe: Callable[[], Any], what: str, timeout: float = 30.0, interval: float = 0.1) -> Any:
+def wait_for(probe: Callable[[], Any], what: str = "the condition", *, timeout: float = 30.0,
+             interval: float = 0.1) -> Any:
+    """Poll `probe` until it returns something truthy; fail naming `what` after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while True:
         result = probe()

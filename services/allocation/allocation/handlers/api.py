@@ -6,10 +6,8 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any
 
-from aws_lambda_powertools.event_handler import Response, content_types
-
 from shared.errors import NotFound
-from shared.http import ServiceApi
+from shared.http import ServiceApi, json_response
 from shared.observability import entry_point, logger
 from shared.partners import Role
 
@@ -46,7 +44,7 @@ def refer(request: ReferralRequest):
     repository().add_referral(referral)
     reservations.match_referral(repository(), referral.referral_id)
     current = repository().get_referral(referral.referral_id)
-    return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=current.model_dump(mode="json"))
+    return json_response(201, current.model_dump(mode="json"))
 
 
 @app.get("/referrals/<referral_id>")

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.event_handler import Response, content_types
-
 from shared.errors import NotFound
 from shared.events.intake import DeviceReceived
+from shared.events.vocabulary import Provenance
+from shared.http import ServiceApi, json_response
 from shared.observability import entry_point, logger
-from shared.http import ServiceApi
 from shared.partners import Role
 
 from intake.adapters.repository import IntakeRepository
 from intake.domain.devices import DeviceDeclaration, Lot, LotDeclaration, natural_key, new_id, new_label_code, now
-from shared.events.vocabulary import Provenance
 
 app = ServiceApi("intake")
 _repository: IntakeRepository | None = None
@@ -25,10 +23,6 @@ def repository() -> IntakeRepository:
     if _repository is None:
         _repository = IntakeRepository()
     return _repository
-
-
-def created(body: dict[str, Any]):
-    return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=body)
 
 
 @app.get("/health")
@@ -50,7 +44,7 @@ def declare_lot(declaration: LotDeclaration):
         declared_at=now(),
     )
     repository().add_lot(lot)
-    return created(lot.model_dump(mode="json"))
+    return json_response(201, lot.model_dump(mode="json"))
 
 
 @app.get("/lots/<lot_id>")
@@ -96,7 +90,7 @@ def receive_device(lot_id: str, declaration: DeviceDeclaration):
     ).to_envelope(occurred_at=received_at, correlation_id=app.correlation_id())
     repository().register_device(device, natural_key(declaration.make, declaration.serial_number), event)
     logger.info("device received", extra={"device_id": device_id, "lot_id": lot_id})
-    return created(_public_device(device))
+    return json_response(201, _public_device(device))
 
 
 @app.get("/devices/<device_id>")

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.events.envelope import DomainEvent
-from shared.events.vocabulary import DeviceSpecs, DeviceType, ErasureLevel, ErasureTechnique, Grade, Provenance
+from shared.events.vocabulary import (
+    DeviceSpecs,
+    DeviceType,
+    ErasureLevel,
+    ErasureTechnique,
+    FunctionalSummary,
+    Grade,
+    Provenance,
+)
 
 
 class _RefurbEvent(DomainEvent):
@@ -47,6 +56,7 @@ class DeviceReady(_RefurbEvent):
     provenance: Provenance
     workshop_id: str
     erasure_certificate_id: str
+    functional: FunctionalSummary
 
 
 class DeviceScrapped(_RefurbEvent):
@@ -56,3 +66,18 @@ class DeviceScrapped(_RefurbEvent):
 
     reason: str = Field(min_length=1)
     recycling_channel: str | None = None
+    harvested_parts: list[str] = Field(default=[], description="Parts kept for repairs of other devices")
+    at_step: str | None = Field(default=None, description="The refurbishment step that was due when it was scrapped")
+
+
+class WarrantyRepairCompleted(_RefurbEvent):
+    """A device brought back under warranty was repaired: it can go back to its beneficiary.
+
+    Not a DeviceReady: the device already belongs to someone and must not return to the pool."""
+
+    EVENT_TYPE = "WarrantyRepairCompleted"
+
+    claim_ids: list[str] = Field(min_length=1, description="The warranty claims this repair answers")
+    workshop_id: str
+    parts: list[str] = []
+    cost_eur: Decimal = Field(ge=0, decimal_places=2)

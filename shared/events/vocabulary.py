@@ -78,3 +78,13 @@ class DeviceSpecs(_Value):
 class Provenance(_Value):
     donor_type: DonorType
     territory: str = Field(pattern=r"^(\d{2,3}|2A|2B)$", description="Département code, e.g. 35")
+
+
+class FunctionalSummary(_Value):
+    """What a beneficiary will notice, from the workshop's functional tests (allocation matches needs on it)."""
+
+    battery_health_pct: int | None = Field(ge=0, le=100, description="Battery health in %; None = no battery")
+    webcam: bool = Field(description="A working webcam (tested)")
+    keyboard_layout: str | None = Field(
+        default=None, min_length=1, max_length=32, description="e.g. fr-azerty, us-qwerty; None = no built-in keyboard",
+    )

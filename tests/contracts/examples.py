@@ -7,9 +7,9 @@ from decimal import Decimal
 
 from shared.events.allocation import DeviceReserved, ReservationReleased
 from shared.events.intake import DeviceReceived, DeviceRejected
-from shared.events.refurb import DeviceReady, DeviceScrapped, DriveErasure, ErasureCertified
+from shared.events.refurb import DeviceReady, DeviceScrapped, DriveErasure, ErasureCertified, WarrantyRepairCompleted
 from shared.events.sales import DeviceHandedOver, DeviceSold, SaleCancelled, WarrantyClaimOpened
-from shared.events.vocabulary import DeviceSpecs, Drive, Provenance
+from shared.events.vocabulary import DeviceSpecs, Drive, FunctionalSummary, Provenance
 
 DEVICE = "0b7f4a52-2f8e-4d0e-9d57-6f1c1b0a9e11"
 SPECS = DeviceSpecs(cpu_model="i5-8350U", cpu_score=5400, ram_gb=8, drives=[Drive(kind="ssd", size_gb=256)])
@@ -25,8 +25,12 @@ EXAMPLES = [
         level="purge", technique="nvme_sanitize", tool="nvme-cli 2.8", operator="tech-07", passed=True,
         completed_at=AT)]),
     DeviceReady(device_id=DEVICE, grade="A", device_type="laptop", specs=SPECS, provenance=PROVENANCE,
-                workshop_id="workshop-rennes", erasure_certificate_id="c5a1"),
-    DeviceScrapped(device_id=DEVICE, reason="battery swollen", recycling_channel="ecosystem"),
+                workshop_id="workshop-rennes", erasure_certificate_id="c5a1",
+                functional=FunctionalSummary(battery_health_pct=81, webcam=True, keyboard_layout="fr-azerty")),
+    DeviceScrapped(device_id=DEVICE, reason="battery swollen", recycling_channel="ecosystem",
+                   harvested_parts=["RAM 8 GB DDR4", "charger 65 W"], at_step="diagnosis"),
+    WarrantyRepairCompleted(device_id=DEVICE, claim_ids=["w-1"], workshop_id="workshop-rennes",
+                            parts=["keyboard fr-azerty"], cost_eur=Decimal("18.50")),
     DeviceReserved(device_id=DEVICE, reservation_id="r-1", referral_id="ref-1", beneficiary_category="student",
                    grade="A", device_type="laptop", expires_at=AT),
     ReservationReleased(device_id=DEVICE, reservation_id="r-1", referral_id="ref-1", reason="expired"),

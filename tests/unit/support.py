@@ -19,9 +19,9 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from shared.events import DomainEvent, EventEnvelope
 from shared.events.allocation import DeviceReserved, ReservationReleased
 from shared.events.intake import DeviceReceived, DeviceRejected
-from shared.events.refurb import DeviceReady, DeviceScrapped, DriveErasure, ErasureCertified
+from shared.events.refurb import DeviceReady, DeviceScrapped, DriveErasure, ErasureCertified, WarrantyRepairCompleted
 from shared.events.sales import DeviceHandedOver, DeviceSold, SaleCancelled, WarrantyClaimOpened
-from shared.events.vocabulary import DeviceSpecs, Provenance
+from shared.events.vocabulary import DeviceSpecs, FunctionalSummary, Provenance
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -279,6 +279,7 @@ def device_ready(device_id: str | None = None, grade: str = "A", **overrides: An
     fields = dict(
         device_id=device_id or str(uuid.uuid4()), grade=grade, device_type="laptop", specs=SPECS,
         provenance=PROVENANCE, workshop_id="workshop-rennes", erasure_certificate_id="cert-1",
+        functional=FunctionalSummary(battery_health_pct=85, webcam=True, keyboard_layout="fr-azerty"),
     )
     return DeviceReady(**(fields | overrides))
 
@@ -307,6 +308,8 @@ def sample_events(device_id: str = "dev-1") -> dict[type[DomainEvent], DomainEve
                          drives=[erasure()]),
         device_ready(device_id),
         DeviceScrapped(device_id=device_id, reason="motherboard dead", recycling_channel="ecosystem"),
+        WarrantyRepairCompleted(device_id=device_id, claim_ids=["claim-1"], workshop_id="workshop-rennes",
+                                cost_eur=Decimal("0.00")),
         device_reserved(device_id),
         ReservationReleased(device_id=device_id, reservation_id="res-1", referral_id="ref-1", reason="expired"),
         device_sold(device_id, "res-1"),

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shared.errors import NotFound
 from shared.events.refurb import DeviceReady, DriveErasure, ErasureCertified
-from shared.events.vocabulary import Grade
+from shared.events.vocabulary import FunctionalSummary, Grade
 from shared.http import ServiceApi
 from shared.observability import entry_point, logger
 from shared.partners import Role
@@ -95,6 +95,8 @@ def mark_ready(device_id: str) -> dict[str, Any]:
         provenance=order.provenance,
         workshop_id=order.workshop_id or workshop.partner_id,
         erasure_certificate_id=order.certificate.certificate_id,
+        # Transitional: nothing is tested yet; the diagnosis step (coming next) fills this in.
+        functional=FunctionalSummary(battery_health_pct=None, webcam=False),
     ).to_envelope(correlation_id=app.correlation_id())
     repository().save(order, event)
     logger.info("device ready", extra={"device_id": device_id, "grade": order.grade})

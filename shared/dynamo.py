@@ -78,11 +78,14 @@ class TableReader:
         return deserialize(item) if item else None
 
     def query(self, pk: str, sk_prefix: str = "", *, index: str | None = None, limit: int | None = None,
-              forward: bool = True) -> list[dict[str, Any]]:
+              forward: bool = True, sk_between: tuple[str, str] | None = None) -> list[dict[str, Any]]:
+        """Items of one partition, by sort key prefix or between two sort keys (inclusive)."""
         key_names = ("gsi1pk", "gsi1sk") if index else ("pk", "sk")
         condition = Key(key_names[0]).eq(pk)
         if sk_prefix:
             condition = condition & Key(key_names[1]).begins_with(sk_prefix)
+        elif sk_between:
+            condition = condition & Key(key_names[1]).between(*sk_between)
         # The condition builder comes from the resource API; render it for the client API.
         built = ConditionExpressionBuilder().build_expression(condition, is_key_condition=True)
         kwargs: dict[str, Any] = {

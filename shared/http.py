@@ -13,6 +13,7 @@ from http import HTTPStatus
 from typing import Any, Callable
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
@@ -47,6 +48,19 @@ def error_response(status: HTTPStatus, message: str) -> Response:
     )
 
 
+def invalid_request_response(error: RequestValidationError) -> Response:
+    """422 that says, for each problem, which field and what is wrong with it."""
+    problems = [
+        {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")} for e in error.errors()
+    ]
+    message = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in problems)
+    return Response(
+        status_code=HTTPStatus.UNPROCESSABLE_ENTITY.value,
+        content_type=content_types.APPLICATION_JSON,
+        body={"error": HTTPStatus.UNPROCESSABLE_ENTITY.phrase, "message": message, "detail": problems},
+    )
+
+
 def json_response(status: int, body: Any) -> Response:
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
 
@@ -62,6 +76,7 @@ class ServiceApi(APIGatewayHttpResolver):
             self.exception_handler(error_class)(
                 lambda error, status=status, message=message: error_response(status, message or str(error))
             )
+        self.exception_handler(RequestValidationError)(invalid_request_response)
         self._replay_once: Callable[..., dict] | None = None
         self._pending_route: Callable[[], dict] | None = None
         self._replay_config = IdempotencyConfig(

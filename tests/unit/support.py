@@ -112,7 +112,7 @@ ROLE_PARTNERS = {
 
 def http_event(method: str, path: str, role: str | None = None, body: Any = None, *,
                partner_id: str | None = None, territory: str = "35",
-               headers: dict[str, str] | None = None) -> dict[str, Any]:
+               headers: dict[str, str] | None = None, query: dict[str, str] | None = None) -> dict[str, Any]:
     """An HTTP API v2.0 request as the `ANY /<service>/{proxy+}` route delivers it (headers lower-cased)."""
     service, _, proxy = path.lstrip("/").partition("/")
     request_context: dict[str, Any] = {
@@ -138,13 +138,15 @@ def http_event(method: str, path: str, role: str | None = None, body: Any = None
         "version": "2.0",
         "routeKey": f"ANY /{service}/{{proxy+}}",
         "rawPath": path,
-        "rawQueryString": "",
+        "rawQueryString": "&".join(f"{k}={v}" for k, v in (query or {}).items()),
         "headers": {"content-type": "application/json", "host": "unitapi.execute-api.us-east-1.amazonaws.com",
                     **{k.lower(): v for k, v in (headers or {}).items()}},
         "requestContext": request_context,
         "pathParameters": {"proxy": proxy},
         "isBase64Encoded": False,
     }
+    if query:
+        event["queryStringParameters"] = dict(query)
     if body is not None:
         event["body"] = body if isinstance(body, str) else json.dumps(body)
     return event

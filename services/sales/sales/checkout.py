@@ -1,21 +1,26 @@
-"""Sales' use cases: quote a reserved device, sell it with a gap-free receipt number."""
+"""Sales' use cases: quote, sell with a gap-free receipt, cancel, hand over, accompany, warranty."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any
 
 from shared.errors import NotFound
-from shared.events.sales import DeviceSold
+from shared.events.sales import DeviceHandedOver, DeviceSold, SaleCancelled, WarrantyClaimOpened
 from shared.observability import logger
 from shared.outbox import ConcurrencyConflict
 
 from sales.adapters.repository import SalesRepository
-from sales.domain.pricing import quote
 from sales.domain.receipts import receipt_number
-from sales.domain.sale import SaleRequest, check_payments_match
+from sales.domain.sale import (
+    AccompanimentBooking,
+    CancellationRequest,
+    Sale,
+    SaleRequest,
+    check_payments_match,
+)
 
 SALE_ATTEMPTS = 5
 
@@ -27,43 +32,99 @@ def active_reservation(repository: SalesRepository, device_id: str) -> dict[str,
     return reservation
 
 
-def price_of(reservation: dict[str, Any]) -> Decimal:
-    return quote(reservation["device_type"], reservation["grade"])
+def price_of(repository: SalesRepository, reservation: dict[str, Any]) -> Decimal:
+    grid, _ = repository.price_grid()
+    return grid.quote(reservation["device_type"], reservation["grade"])
 
 
 def sell(repository: SalesRepository, request: SaleRequest, point_of_sale_id: str,
-         correlation_id: str | None = None) -> dict[str, Any]:
+         correlation_id: str | None = None) -> Sale:
     """Record the sale; a sale racing another one on the same counter retries with fresh reads."""
     for _ in range(SALE_ATTEMPTS):
         reservation = active_reservation(repository, request.device_id)
-        price = price_of(reservation)
+        price = price_of(repository, reservation)
         check_payments_match(request.payments, price)
         now = datetime.now(timezone.utc)
         counter = repository.receipt_counter(point_of_sale_id, now.year)
         sequence = counter["last_number"] + 1
-        sale = {
-            "sale_id": str(uuid.uuid4()),
-            "device_id": request.device_id,
-            "reservation_id": reservation["reservation_id"],
-            "point_of_sale_id": point_of_sale_id,
-            "year": now.year,
-            "sequence": sequence,
-            "receipt_number": receipt_number(point_of_sale_id, now.year, sequence),
-            "price_eur": str(price),
-            "payments": [p.model_dump(mode="json") for p in request.payments],
-            "sold_at": now.isoformat(),
-        }
-        event = DeviceSold(
+        sale = Sale(
+            sale_id=str(uuid.uuid4()),
             device_id=request.device_id,
-            sale_id=sale["sale_id"],
             reservation_id=reservation["reservation_id"],
             point_of_sale_id=point_of_sale_id,
-            receipt_number=sale["receipt_number"],
+            beneficiary_category=reservation.get("beneficiary_category"),
+            year=now.year,
+            sequence=sequence,
+            receipt_number=receipt_number(point_of_sale_id, now.year, sequence),
+            price_eur=price,
+            payments=request.payments,
+            sold_at=now,
+        )
+        event = DeviceSold(
+            device_id=sale.device_id,
+            sale_id=sale.sale_id,
+            reservation_id=sale.reservation_id,
+            point_of_sale_id=point_of_sale_id,
+            receipt_number=sale.receipt_number,
             price_eur=price,
         ).to_envelope(occurred_at=now, correlation_id=correlation_id)
         try:
             repository.record_sale(sale, reservation, counter, event)
-            return sale
+            return sale.model_copy(update={"version": 1})
         except ConcurrencyConflict as conflict:
             logger.info("sale raced, retrying", extra={"reason": str(conflict)})
     raise ConcurrencyConflict("too many concurrent sales on this point of sale: retry")
+
+
+def sale_of(repository: SalesRepository, sale_id: str, point_of_sale_id: str | None = None) -> Sale:
+    """The sale; a point of sale sees only its own (None: an administrator sees all)."""
+    sale = repository.get_sale(sale_id)
+    if sale is None or (point_of_sale_id and sale.point_of_sale_id != point_of_sale_id):
+        raise NotFound(f"no sale {sale_id}")
+    return sale
+
+
+def cancel(repository: SalesRepository, sale: Sale, request: CancellationRequest,
+           correlation_id: str | None = None) -> Sale:
+    """Refund and release: allocation returns the device to the pool on SaleCancelled."""
+    sale.cancel(request)
+    event = SaleCancelled(
+        device_id=sale.device_id, sale_id=sale.sale_id, reservation_id=sale.reservation_id,
+        refund_eur=sale.price_eur,
+    ).to_envelope(correlation_id=correlation_id)
+    repository.save_sale(sale, event, reservation_status="cancelled")
+    return sale
+
+
+def hand_over(repository: SalesRepository, sale: Sale, on: date, correlation_id: str | None = None) -> Sale:
+    sale.hand_over(on)
+    event = DeviceHandedOver(
+        device_id=sale.device_id, sale_id=sale.sale_id, point_of_sale_id=sale.point_of_sale_id,
+    ).to_envelope(correlation_id=correlation_id)
+    repository.save_sale(sale, event)
+    return sale
+
+
+def book_accompaniment(repository: SalesRepository, sale: Sale, booking: AccompanimentBooking) -> Sale:
+    sale.book_accompaniment(booking)
+    repository.save_sale(sale)
+    return sale
+
+
+def record_accompaniment(repository: SalesRepository, sale: Sale, attended: bool) -> Sale:
+    sale.record_accompaniment(attended)
+    repository.save_sale(sale)
+    return sale
+
+
+def open_warranty_claim(repository: SalesRepository, sale: Sale, fault: str, today: date,
+                        correlation_id: str | None = None) -> dict[str, Any]:
+    """A claim within the warranty sends the device back to refurb (WarrantyClaimOpened)."""
+    claim_id = str(uuid.uuid4())
+    sale.open_warranty_claim(claim_id, today)
+    event = WarrantyClaimOpened(
+        device_id=sale.device_id, claim_id=claim_id, sale_id=sale.sale_id, fault=fault,
+    ).to_envelope(correlation_id=correlation_id)
+    repository.save_sale(sale, event)
+    return {"claim_id": claim_id, "sale_id": sale.sale_id, "device_id": sale.device_id,
+            "warranty_ends_on": sale.warranty_ends_on.isoformat()}

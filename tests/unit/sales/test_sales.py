@@ -6,11 +6,14 @@ from decimal import Decimal
 
 import pytest
 
-from sales.domain.pricing import DEFAULT_GRID, LEGAL_CAP, quote
+from pydantic import ValidationError
+
+from sales.domain.pricing import DEFAULT_GRID, LEGAL_CAP, PriceGrid, quote
 from sales.domain.receipts import receipt_number
 from sales.handlers import api, consumer
 from shared.errors import RuleViolation
 from shared.events import open_envelope
+from shared.events.allocation import ReservationReleased
 from shared.events.sales import DeviceSold
 from shared.events.vocabulary import DeviceType, Grade
 from tests.unit.support import all_items, call, deliver, device_reserved, items_with_prefix, outbox_envelopes_in
@@ -36,25 +39,37 @@ def test_a_laptop_is_quoted_from_the_default_grid(grade, price):
     assert quote(DeviceType.LAPTOP, Grade(grade)) == Decimal(price)
 
 
+def grid_with(device_type: DeviceType, grade: Grade, price: str) -> dict:
+    """The default grid as JSON, with one price changed."""
+    prices = DEFAULT_GRID.model_dump(mode="json")["prices"]
+    prices[device_type.value][grade.value] = price
+    return {"prices": prices}
+
+
 @pytest.mark.parametrize("price", ["59.99", "120.01", "0"])
-def test_a_price_outside_the_solidarity_bounds_is_refused(price):
-    grid = {DeviceType.LAPTOP: {Grade.A: Decimal(price)}}
-    with pytest.raises(RuleViolation, match="outside the solidarity bounds"):
-        quote(DeviceType.LAPTOP, Grade.A, grid)
+def test_a_grid_with_a_price_outside_the_solidarity_bounds_is_refused(price):
+    with pytest.raises(ValidationError, match="laptop A: .* is outside 60–120 €"):
+        PriceGrid.model_validate(grid_with(DeviceType.LAPTOP, Grade.A, price))
 
 
-def test_a_price_above_the_legal_cap_of_its_type_is_refused():
+def test_a_grid_with_a_price_above_the_legal_cap_of_its_type_is_refused():
     assert LEGAL_CAP[DeviceType.TABLET] == Decimal("100")
-    grid = {DeviceType.TABLET: {Grade.B: Decimal("100"), Grade.A: Decimal("101")}}
-    assert quote(DeviceType.TABLET, Grade.B, grid) == Decimal("100")
-    with pytest.raises(RuleViolation, match="101"):
-        quote(DeviceType.TABLET, Grade.A, grid)
+    assert PriceGrid.model_validate(grid_with(DeviceType.TABLET, Grade.A, "100")).quote("tablet", "A") == 100
+    with pytest.raises(ValidationError, match="tablet A: 101.00 € is above the legal cap of 100 €"):
+        PriceGrid.model_validate(grid_with(DeviceType.TABLET, Grade.A, "101"))
+
+
+def test_a_grid_missing_a_price_is_refused():
+    prices = grid_with(DeviceType.PHONE, Grade.D, "60")
+    del prices["prices"]["phone"]["D"]
+    with pytest.raises(ValidationError, match="phone D: no price"):
+        PriceGrid.model_validate(prices)
 
 
 def test_the_bounds_themselves_are_allowed():
-    grid = {DeviceType.LAPTOP: {Grade.D: Decimal("60"), Grade.PREMIUM: Decimal("120")}}
-    assert quote(DeviceType.LAPTOP, Grade.D, grid) == Decimal("60")
-    assert quote(DeviceType.LAPTOP, Grade.PREMIUM, grid) == Decimal("120")
+    grid = PriceGrid.model_validate(grid_with(DeviceType.LAPTOP, Grade.D, "60"))
+    assert grid.quote(DeviceType.LAPTOP, Grade.D) == Decimal("60")
+    assert grid.quote(DeviceType.LAPTOP, Grade.PREMIUM) == Decimal("120")
 
 
 def test_receipt_numbers_are_zero_padded_per_point_of_sale_and_year():
@@ -67,7 +82,7 @@ def test_a_reserved_device_is_quoted(table):
     reservation_id = reserve("dev-1", grade="B")
     response = call(api.handler, "GET", "/sales/quotes/dev-1", "point_of_sale")
     assert response.status == 200
-    assert response.body == {"device_id": "dev-1", "reservation_id": reservation_id, "price_eur": "90"}
+    assert response.body == {"device_id": "dev-1", "reservation_id": reservation_id, "price_eur": "90.00"}
 
 
 def test_a_device_without_reservation_has_no_quote(table):
@@ -92,7 +107,7 @@ def test_a_sale_paid_in_full_is_recorded_with_its_receipt_and_announced(table, d
     year = int(sale["sold_at"][:4])
     assert (sale["device_id"], sale["reservation_id"], sale["point_of_sale_id"]) == (
         "dev-1", reservation_id, "pos-rennes-centre")
-    assert (sale["price_eur"], sale["year"], sale["sequence"]) == ("105", year, 1)
+    assert (sale["price_eur"], sale["year"], sale["sequence"]) == ("105.00", year, 1)
     assert sale["receipt_number"] == f"pos-rennes-centre-{year}-000001"
     assert [p["amount_eur"] for p in sale["payments"]] == ["60.00", "45.00"]
 
@@ -124,7 +139,7 @@ def test_payments_must_equal_the_quote(table, dynamodb, amounts, paid):
     response = sell("dev-1", *amounts)
 
     assert response.status == 409
-    assert response.body["message"] == f"payments total {paid} € but the quoted price is 105 €"
+    assert response.body["message"] == f"payments total {paid} € but the quoted price is 105.00 €"
     assert all_items(dynamodb) == before
 
 
@@ -202,15 +217,10 @@ def test_an_unknown_sale_is_not_found(table):
     assert call(api.handler, "GET", "/sales/sales/nope", "point_of_sale").status == 404
 
 
-def test_the_default_grid_prices_every_type_and_grade():
-    assert set(DEFAULT_GRID) == set(DeviceType)
-    assert all(set(prices) == set(Grade) for prices in DEFAULT_GRID.values())
-
-
-def test_every_price_of_the_default_grid_can_be_quoted_and_sold():
+def test_the_default_grid_prices_every_type_and_grade_within_the_caps():
     for device_type in DeviceType:
         for grade in Grade:
-            assert quote(device_type, grade) <= DEFAULT_GRID[device_type][Grade.PREMIUM]
+            assert 60 <= quote(device_type, grade) <= min(120, LEGAL_CAP[device_type])
 
 
 def test_a_sale_reads_back_as_it_was_recorded(table):
@@ -219,3 +229,19 @@ def test_a_sale_reads_back_as_it_was_recorded(table):
     read = call(api.handler, "GET", f"/sales/sales/{sale['sale_id']}", "point_of_sale").body
     assert (read["year"], read["sequence"], read["receipt_number"]) == (
         sale["year"], sale["sequence"], sale["receipt_number"])
+
+
+def test_a_released_reservation_can_no_longer_be_sold(table):
+    reservation_id = reserve("dev-1")
+    released = ReservationReleased(device_id="dev-1", reservation_id=reservation_id, referral_id="ref-1",
+                                   reason="expired")
+    assert deliver(consumer.handler, released.to_envelope())["batchItemFailures"] == []
+    assert sell("dev-1").status == 404
+
+
+def test_a_release_heard_before_its_reservation_still_wins(table):
+    released = ReservationReleased(device_id="dev-2", reservation_id="r-early", referral_id="ref-2", reason="expired")
+    assert deliver(consumer.handler, released.to_envelope())["batchItemFailures"] == []
+    late = device_reserved("dev-2", reservation_id="r-early")
+    assert deliver(consumer.handler, late.to_envelope())["batchItemFailures"] == []
+    assert sell("dev-2").status == 404

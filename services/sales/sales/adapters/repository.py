@@ -1,4 +1,4 @@
-"""Sales' table: reservations learnt from allocation, sales and the receipt counters."""
+"""Sales' table: reservations learnt from allocation, sales, receipt counters, the price grid."""
 
 from __future__ import annotations
 
@@ -8,6 +8,11 @@ from typing import Any
 from shared.dynamo import TableReader
 from shared.events import EventEnvelope
 from shared.outbox import ConcurrencyConflict, UnitOfWork
+
+from sales.domain.pricing import DEFAULT_GRID, PriceGrid
+from sales.domain.sale import Sale
+
+ALL_SALES = "SALES"  # gsi1 partition listing every sale by date, for the figures
 
 
 class SalesRepository:
@@ -19,6 +24,7 @@ class SalesRepository:
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self.table_name, client=self.client)
 
+    # reservations (allocation's, as announced)
     def add_reservation(self, reservation: dict[str, Any]) -> bool:
         work = self.unit_of_work()
         work.create({"pk": f"DEVICE#{reservation['device_id']}", "sk": f"RESERVATION#{reservation['reservation_id']}",
@@ -33,6 +39,16 @@ class SalesRepository:
         active = [r for r in self.reader.query(f"DEVICE#{device_id}", "RESERVATION#") if r["status"] == "reserved"]
         return active[-1] if active else None
 
+    def get_reservation(self, device_id: str, reservation_id: str) -> dict[str, Any] | None:
+        return self.reader.get(f"DEVICE#{device_id}", f"RESERVATION#{reservation_id}")
+
+    def release_reservation(self, reservation: dict[str, Any], reason: str) -> None:
+        work = self.unit_of_work()
+        work.save({**reservation, "status": "released", "released_because": reason},
+                  read_version=reservation["version"], conflict_message="reservation changed meanwhile")
+        work.commit()
+
+    # receipts
     def receipt_counter(self, point_of_sale_id: str, year: int) -> dict[str, int]:
         """The last receipt number issued (0 if none yet) and the counter's version (0 if new)."""
         item = self.reader.get(f"RECEIPTS#{point_of_sale_id}#{year}", "COUNTER")
@@ -40,21 +56,64 @@ class SalesRepository:
             return {"last_number": 0, "version": 0}
         return {"last_number": int(item["last_number"]), "version": int(item["version"])}
 
-    def record_sale(self, sale: dict[str, Any], reservation: dict[str, Any], counter: dict[str, Any],
+    # sales
+    @staticmethod
+    def _sale_item(sale: Sale) -> dict[str, Any]:
+        return {"pk": f"SALE#{sale.sale_id}", "sk": "SALE", "gsi1pk": ALL_SALES,
+                "gsi1sk": f"{sale.sold_at.isoformat()}#{sale.sale_id}", **sale.model_dump(mode="json", exclude={"version"})}
+
+    def record_sale(self, sale: Sale, reservation: dict[str, Any], counter: dict[str, int],
                     event: EventEnvelope) -> None:
         """Sale, counter, reservation and DeviceSold in one transaction: no gap, no double sale."""
         work = self.unit_of_work()
-        counter_item = {"pk": f"RECEIPTS#{sale['point_of_sale_id']}#{sale['year']}", "sk": "COUNTER",
-                        "last_number": sale["sequence"]}
+        counter_item = {"pk": f"RECEIPTS#{sale.point_of_sale_id}#{sale.year}", "sk": "COUNTER",
+                        "last_number": sale.sequence}
         if counter["version"] == 0:
             work.create(counter_item, "receipt counter moved meanwhile")
         else:
             work.save(counter_item, read_version=counter["version"], conflict_message="receipt counter moved meanwhile")
-        work.save({**reservation, "status": "sold", "sale_id": sale["sale_id"]}, read_version=reservation["version"],
-                  conflict_message=f"device {sale['device_id']} is no longer reserved")
-        work.create({"pk": f"SALE#{sale['sale_id']}", "sk": "SALE", **sale}, "sale already recorded")
+        work.save({**reservation, "status": "sold", "sale_id": sale.sale_id}, read_version=reservation["version"],
+                  conflict_message=f"device {sale.device_id} is no longer reserved")
+        work.create(self._sale_item(sale), "sale already recorded")
         work.publish(event)
         work.commit()
 
-    def get_sale(self, sale_id: str) -> dict[str, Any] | None:
-        return self.reader.get(f"SALE#{sale_id}", "SALE")
+    def get_sale(self, sale_id: str) -> Sale | None:
+        item = self.reader.get(f"SALE#{sale_id}", "SALE")
+        return Sale.model_validate(item) if item else None
+
+    def save_sale(self, sale: Sale, *events: EventEnvelope, reservation_status: str | None = None) -> None:
+        """A sale changed since it was read at `sale.version`, with the events that announce it."""
+        work = self.unit_of_work()
+        work.save(self._sale_item(sale), read_version=sale.version,
+                  conflict_message=f"sale {sale.sale_id} changed meanwhile: reload and retry")
+        if reservation_status:
+            reservation = self.get_reservation(sale.device_id, sale.reservation_id)
+            work.save({**reservation, "status": reservation_status}, read_version=reservation["version"],
+                      conflict_message="reservation changed meanwhile")
+        for event in events:
+            work.publish(event)
+        work.commit()
+
+    def sales_between(self, since: str, until: str) -> list[Sale]:
+        """Sales made from day `since` to day `until` included (ISO dates)."""
+        items = self.reader.query(ALL_SALES, index="gsi1", sk_between=(since, until + "\uffff"))
+        return [Sale.model_validate(i) for i in items]
+
+    # price grid
+    def price_grid(self) -> tuple[PriceGrid, int]:
+        """The active grid and its version (0: the default grid, never changed)."""
+        item = self.reader.get("PRICEGRID", "ACTIVE")
+        if item is None:
+            return DEFAULT_GRID, 0
+        return PriceGrid.model_validate({"prices": item["prices"]}), int(item["version"])
+
+    def save_price_grid(self, grid: PriceGrid, read_version: int, changed_by: str) -> int:
+        work = self.unit_of_work()
+        item = {"pk": "PRICEGRID", "sk": "ACTIVE", "changed_by": changed_by, **grid.model_dump(mode="json")}
+        if read_version == 0:
+            work.create(item, "the price grid changed meanwhile")
+        else:
+            work.save(item, read_version=read_version, conflict_message="the price grid changed meanwhile")
+        work.commit()
+        return read_version + 1

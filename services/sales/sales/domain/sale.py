@@ -1,13 +1,22 @@
-"""A sale at a point of sale: how it is paid, and the rule that it pays exactly the quote."""
+"""A sale at a point of sale, from payment to handover, accompaniment and warranty.
+
+    sold ──handover──► handed_over ──(warranty claim within the period)──► claim opened
+      └──cancel (refund)──► cancelled
+
+Only a device not yet handed over can be cancelled; the warranty runs from the handover.
+"""
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.errors import RuleViolation
+
+WARRANTY_DAYS = 365  # refurbished devices: a year from handover (configurable per deployment)
 
 
 class PaymentMethod(StrEnum):
@@ -31,7 +40,98 @@ class SaleRequest(BaseModel):
     payments: list[Payment] = Field(min_length=1)
 
 
-def check_payments_match(payments: list[Payment], price: Decimal) -> None:
+class CancellationRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=500)
+    refunds: list[Payment] = Field(min_length=1)
+
+
+class HandoverRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    handed_over_on: date
+
+
+class AccompanimentBooking(BaseModel):
+    """An onboarding session at a social centre, booked at handover."""
+
+    model_config = ConfigDict(extra="forbid")
+    social_centre_id: str = Field(min_length=1, max_length=64)
+    slot_starts_at: datetime
+
+
+class AccompanimentOutcome(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    attended: bool
+
+
+class WarrantyClaimRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    fault: str = Field(min_length=1, max_length=1000)
+
+
+class SaleStatus(StrEnum):
+    SOLD = "sold"
+    HANDED_OVER = "handed_over"
+    CANCELLED = "cancelled"
+
+
+class Sale(BaseModel):
+    sale_id: str
+    device_id: str
+    reservation_id: str
+    point_of_sale_id: str
+    beneficiary_category: str | None = None
+    year: int
+    sequence: int
+    receipt_number: str
+    price_eur: Decimal
+    payments: list[Payment]
+    sold_at: datetime
+    status: SaleStatus = SaleStatus.SOLD
+    cancellation: CancellationRequest | None = None
+    handed_over_on: date | None = None
+    warranty_ends_on: date | None = None
+    accompaniment: AccompanimentBooking | None = None
+    accompaniment_attended: bool | None = None
+    warranty_claims: list[str] = Field(default_factory=list)
+    version: int = 0
+
+    def cancel(self, request: CancellationRequest) -> None:
+        if self.status is not SaleStatus.SOLD:
+            raise RuleViolation(f"sale is {self.status.value}: only a sale not yet handed over can be cancelled")
+        check_payments_match(request.refunds, self.price_eur, what="refunds")
+        self.cancellation = request
+        self.status = SaleStatus.CANCELLED
+
+    def hand_over(self, on: date, warranty_days: int = WARRANTY_DAYS) -> None:
+        if self.status is not SaleStatus.SOLD:
+            raise RuleViolation(f"sale is {self.status.value}: only a sold device can be handed over")
+        if on < self.sold_at.date():
+            raise RuleViolation(f"handed_over_on {on} is before the sale ({self.sold_at.date()})")
+        self.handed_over_on = on
+        self.warranty_ends_on = on + timedelta(days=warranty_days)
+        self.status = SaleStatus.HANDED_OVER
+
+    def book_accompaniment(self, booking: AccompanimentBooking) -> None:
+        if self.status is SaleStatus.CANCELLED:
+            raise RuleViolation("sale is cancelled: no accompaniment to book")
+        self.accompaniment = booking
+        self.accompaniment_attended = None
+
+    def record_accompaniment(self, attended: bool) -> None:
+        if self.accompaniment is None:
+            raise RuleViolation("no accompaniment session was booked for this sale")
+        self.accompaniment_attended = attended
+
+    def open_warranty_claim(self, claim_id: str, today: date) -> None:
+        if self.status is not SaleStatus.HANDED_OVER or self.warranty_ends_on is None:
+            raise RuleViolation("the warranty runs from the handover: this device was not handed over")
+        if today > self.warranty_ends_on:
+            raise RuleViolation(f"the warranty ended on {self.warranty_ends_on}: the claim is refused")
+        self.warranty_claims.append(claim_id)
+
+
+def check_payments_match(payments: list[Payment], price: Decimal, what: str = "payments") -> None:
     paid = sum((p.amount_eur for p in payments), Decimal("0"))
     if paid != price:
-        raise RuleViolation(f"payments total {paid} € but the quoted price is {price} €")
+        raise RuleViolation(f"{what} total {paid} € but the quoted price is {price} €")

@@ -1,21 +1,26 @@
-"""Sales' consumer: what allocation reserved can be quoted and sold."""
+"""Sales' consumer: what allocation reserves can be quoted and sold; what it releases cannot."""
 
 from __future__ import annotations
 
 from shared.consumer import EventConsumer
-from shared.observability import entry_point
 from shared.events import EventEnvelope
-from shared.events.allocation import DeviceReserved
+from shared.events.allocation import DeviceReserved, ReservationReleased
+from shared.observability import entry_point, logger
 
 from sales.adapters.repository import SalesRepository
 
 _repository: SalesRepository | None = None
 
 
-def on_device_reserved(event: DeviceReserved, envelope: EventEnvelope) -> None:
+def repository() -> SalesRepository:
     global _repository
-    _repository = _repository or SalesRepository()
-    _repository.add_reservation({
+    if _repository is None:
+        _repository = SalesRepository()
+    return _repository
+
+
+def on_device_reserved(event: DeviceReserved, envelope: EventEnvelope) -> None:
+    repository().add_reservation({
         "device_id": event.device_id,
         "reservation_id": event.reservation_id,
         "referral_id": event.referral_id,
@@ -28,5 +33,19 @@ def on_device_reserved(event: DeviceReserved, envelope: EventEnvelope) -> None:
     })
 
 
-consumer = EventConsumer({DeviceReserved: on_device_reserved})
+def on_reservation_released(event: ReservationReleased, envelope: EventEnvelope) -> None:
+    reservation = repository().get_reservation(event.device_id, event.reservation_id)
+    if reservation is None:
+        # Released before sales heard of it (out-of-order delivery): remember it as released.
+        repository().add_reservation({"device_id": event.device_id, "reservation_id": event.reservation_id,
+                                      "referral_id": event.referral_id, "status": "released"})
+        return
+    if reservation["status"] == "reserved":
+        repository().release_reservation(reservation, event.reason)
+    else:
+        logger.info("release of a reservation already " + reservation["status"],
+                    extra={"reservation_id": event.reservation_id})
+
+
+consumer = EventConsumer({DeviceReserved: on_device_reserved, ReservationReleased: on_reservation_released})
 handler = entry_point(consumer.lambda_handler)

@@ -1,0 +1,318 @@
+"""Documents a donor receives: the donation certificate of a lot and each device's erasure certificate.
+
+Pure composition from plain data intake already holds (the donor, the lot, the devices it
+received and what the other services announced about them). Every document is a pydantic
+model the API returns as JSON and `intake.adapters.pdf` renders to PDF; it carries a
+document id, an issue date and its issuer. The id is derived from the content: issuing the
+same document twice gives the same id, and any change to what it certifies gives a new one.
+
+The impact report lives in `intake.domain.impact`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections import Counter
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.errors import RuleViolation
+from shared.events.certificates import certificate_sha256
+from shared.events.refurb import DriveErasure
+from shared.events.vocabulary import BeneficiaryCategory, DeviceType, DonorType, Grade
+
+# Public bodies and schools may give a device worth at most this much (French law since
+# 2022, design brief §2); above it the donation is not a lawful gift and is refused.
+PUBLIC_DONATION_VALUE_CAP_EUR = Decimal("300")
+PUBLIC_DONOR_TYPES = frozenset({DonorType.PUBLIC_BODY, DonorType.SCHOOL})
+# What lets a public body give its equipment away; printed on the certificate with the convention.
+PUBLIC_DONATION_STATUTE = "article L. 3212-2 du code général de la propriété des personnes publiques"
+DEFAULT_ISSUER_NAME = "Seconde Vie"
+
+
+class FrozenModel(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# --- what intake knows (inputs) ---------------------------------------------------------------
+
+class LegalBasis(FrozenModel):
+    """The convention under which a public donor gives its devices to the association."""
+
+    convention_ref: str = Field(min_length=1, max_length=100)
+    signed_on: date
+    statute: str = Field(default=PUBLIC_DONATION_STATUTE, min_length=1, max_length=300)
+
+
+class Donor(FrozenModel):
+    donor_id: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=200)
+    type: DonorType
+    territory: str = Field(pattern=r"^(\d{2,3}|2A|2B)$", description="Département code, e.g. 35")
+    legal_basis: LegalBasis | None = None
+
+
+class DonatedLot(FrozenModel):
+    lot_id: str = Field(min_length=1)
+    donor_id: str = Field(min_length=1)
+    declared_at: datetime
+    pickup_site: str = Field(min_length=1, max_length=200)
+    pickup_date: date | None = None
+
+
+class DeviceStage(StrEnum):
+    """Where a donated device stands, as intake learnt it from the services' events."""
+
+    RECEIVED = "received"
+    ERASED = "erased"
+    READY = "ready"
+    RESERVED = "reserved"
+    SOLD = "sold"
+    HANDED_OVER = "handed_over"
+    SCRAPPED = "scrapped"
+    REJECTED = "rejected"
+
+
+class ErasureCertificate(FrozenModel):
+    """The fields of refurb's ErasureCertified event, as intake relays them."""
+
+    device_id: str = Field(min_length=1)
+    certificate_id: str = Field(min_length=1)
+    certificate_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    drives: list[DriveErasure] = Field(min_length=1)
+
+
+class DonatedDevice(FrozenModel):
+    device_id: str = Field(min_length=1)
+    lot_id: str = Field(min_length=1)
+    donor_id: str = Field(min_length=1)
+    label_code: str
+    serial_number: str
+    make: str
+    model: str
+    device_type: DeviceType
+    asset_tag: str | None = None
+    declared_value_eur: Decimal | None = Field(default=None, ge=0, decimal_places=2)
+    stage: DeviceStage = DeviceStage.RECEIVED
+    grade: Grade | None = None
+    # Only ever counted in impact reports: never printed next to a device.
+    beneficiary_category: BeneficiaryCategory | None = None
+    erasure_certificate: ErasureCertificate | None = None
+
+
+# --- what every document carries --------------------------------------------------------------
+
+class Issuer(FrozenModel):
+    """The association that issues the documents."""
+
+    name: str = Field(default=DEFAULT_ISSUER_NAME, min_length=1, max_length=200)
+
+
+DEFAULT_ISSUER = Issuer()
+
+
+class DonorSummary(FrozenModel):
+    donor_id: str
+    name: str
+    type: DonorType
+    territory: str
+
+    @classmethod
+    def of(cls, donor: Donor) -> DonorSummary:
+        return cls(donor_id=donor.donor_id, name=donor.name, type=donor.type, territory=donor.territory)
+
+
+class Document(FrozenModel):
+    document_type: str
+    document_id: str
+    issued_on: date
+    issuer: Issuer
+
+
+def with_content_id(document: Document) -> Document:
+    """The document with an id derived from everything else it says."""
+    content = document.model_dump(mode="json", exclude={"document_id"})
+    digest = hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    document_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"seconde-vie:{document.document_type}:{digest}"))
+    return document.model_copy(update={"document_id": document_id})
+
+
+# --- donation certificate ---------------------------------------------------------------------
+
+class DonatedDeviceLine(FrozenModel):
+    device_id: str
+    label_code: str
+    serial_number: str
+    make: str
+    model: str
+    device_type: DeviceType
+    asset_tag: str | None
+    declared_value_eur: Decimal | None
+
+
+class DonationCertificate(Document):
+    """Attests that a donor gave a lot's devices to the association (the donor's asset write-off)."""
+
+    document_type: Literal["donation_certificate"] = "donation_certificate"
+    donor: DonorSummary
+    legal_basis: LegalBasis | None
+    lot_id: str
+    declared_at: datetime
+    pickup_site: str
+    pickup_date: date | None
+    devices: list[DonatedDeviceLine]
+    device_count: int
+    total_declared_value_eur: Decimal
+    value_cap_eur: Decimal | None = Field(description="The per-device cap that applied (public donors only)")
+
+
+def donation_certificate(
+    donor: Donor,
+    lot: DonatedLot,
+    devices: list[DonatedDevice],
+    issued_on: date,
+    *,
+    issuer: Issuer = DEFAULT_ISSUER,
+    public_value_cap_eur: Decimal = PUBLIC_DONATION_VALUE_CAP_EUR,
+) -> DonationCertificate:
+    """The certificate of every device received against `lot`, whatever became of it since.
+
+    Refused (RuleViolation) when a public body or school has no legal basis recorded, or
+    declares a device above the cap: such a certificate would attest an unlawful gift.
+    """
+    if lot.donor_id != donor.donor_id:
+        raise ValueError(f"lot {lot.lot_id} belongs to {lot.donor_id}, not to {donor.donor_id}")
+    strangers = [d.device_id for d in devices if d.lot_id != lot.lot_id or d.donor_id != donor.donor_id]
+    if strangers:
+        raise ValueError(f"devices not received against lot {lot.lot_id}: {', '.join(strangers)}")
+    _require_distinct(devices)
+    if not devices:
+        raise RuleViolation(f"lot {lot.lot_id} has no device received yet: there is nothing to certify")
+
+    is_public = donor.type in PUBLIC_DONOR_TYPES
+    if is_public:
+        if donor.legal_basis is None:
+            raise RuleViolation(
+                f"donor {donor.donor_id} is a {donor.type.value}: a donation certificate needs the convention "
+                "it gives under (legal_basis)"
+            )
+        over = [d for d in devices if d.declared_value_eur is not None and d.declared_value_eur > public_value_cap_eur]
+        if over:
+            named = ", ".join(
+                f"{d.label_code} (serial {d.serial_number}): {d.declared_value_eur} €" for d in over
+            )
+            raise RuleViolation(
+                f"a {donor.type.value} may give devices worth at most {public_value_cap_eur} € each; "
+                f"declared above: {named}"
+            )
+
+    lines = [
+        DonatedDeviceLine(
+            device_id=d.device_id, label_code=d.label_code, serial_number=d.serial_number, make=d.make,
+            model=d.model, device_type=d.device_type, asset_tag=d.asset_tag, declared_value_eur=d.declared_value_eur,
+        )
+        for d in sorted(devices, key=lambda d: d.label_code)
+    ]
+    certificate = DonationCertificate(
+        document_id="",
+        issued_on=issued_on,
+        issuer=issuer,
+        donor=DonorSummary.of(donor),
+        legal_basis=donor.legal_basis,
+        lot_id=lot.lot_id,
+        declared_at=lot.declared_at,
+        pickup_site=lot.pickup_site,
+        pickup_date=lot.pickup_date,
+        devices=lines,
+        device_count=len(lines),
+        total_declared_value_eur=sum((d.declared_value_eur or Decimal("0") for d in devices), Decimal("0.00")),
+        value_cap_eur=public_value_cap_eur if is_public else None,
+    )
+    return with_content_id(certificate)
+
+
+def _require_distinct(devices: list[DonatedDevice]) -> None:
+    twice = sorted(device_id for device_id, n in Counter(d.device_id for d in devices).items() if n > 1)
+    if twice:
+        raise ValueError(f"devices given more than once: {', '.join(twice)}")
+
+
+# --- erasure certificate ----------------------------------------------------------------------
+
+class CertifiedDevice(FrozenModel):
+    device_id: str
+    lot_id: str
+    label_code: str
+    serial_number: str
+    make: str
+    model: str
+    device_type: DeviceType
+    asset_tag: str | None
+
+
+class ErasureCertificateDocument(Document):
+    """Refurb's erasure certificate of one device, relayed to its donor as issued."""
+
+    document_type: Literal["erasure_certificate"] = "erasure_certificate"
+    device: CertifiedDevice
+    certificate_id: str
+    certificate_sha256: str
+    standard: str = "NIST SP 800-88"
+    drives: list[DriveErasure]
+    completed_at: datetime = Field(description="When the last drive was erased")
+
+
+def erasure_certificate_document(
+    device: DonatedDevice,
+    certificate: ErasureCertificate | None = None,
+    *,
+    issued_on: date,
+    issuer: Issuer = DEFAULT_ISSUER,
+) -> ErasureCertificateDocument:
+    """The device's erasure certificate (`certificate`, or the one recorded on the device).
+
+    Refused when there is none yet, and when its SHA-256 does not match its content: a
+    donor must never be handed a certificate that would fail their own verification.
+    """
+    certificate = certificate or device.erasure_certificate
+    if certificate is None:
+        raise RuleViolation(f"device {device.label_code} has no erasure certificate yet")
+    if certificate.device_id != device.device_id:
+        raise ValueError(f"certificate {certificate.certificate_id} is about {certificate.device_id}, "
+                         f"not {device.device_id}")
+    if certificate_sha256(certificate.device_id, certificate.drives) != certificate.certificate_sha256:
+        raise RuleViolation(
+            f"erasure certificate {certificate.certificate_id} of device {device.label_code} does not match its "
+            "SHA-256: it cannot be relayed, refurb must issue it again"
+        )
+    document = ErasureCertificateDocument(
+        document_id="",
+        issued_on=issued_on,
+        issuer=issuer,
+        device=CertifiedDevice(
+            device_id=device.device_id, lot_id=device.lot_id, label_code=device.label_code,
+            serial_number=device.serial_number, make=device.make, model=device.model,
+            device_type=device.device_type, asset_tag=device.asset_tag,
+        ),
+        certificate_id=certificate.certificate_id,
+        certificate_sha256=certificate.certificate_sha256,
+        drives=certificate.drives,
+        completed_at=max(d.completed_at for d in certificate.drives),
+    )
+    return with_content_id(document)
+
+
+def verify_erasure_certificate(document: ErasureCertificateDocument | Mapping[str, Any]) -> bool:
+    """Whether the drives and device listed are exactly what refurb certified (and hashed).
+
+    Takes the document or its JSON as the donor received it.
+    """
+    document = ErasureCertificateDocument.model_validate(document)
+    return certificate_sha256(document.device.device_id, document.drives) == document.certificate_sha256

@@ -44,17 +44,34 @@ def build_layers(python: str = sys.executable) -> None:
     shutil.copytree(ROOT / "shared", shared, ignore=shutil.ignore_patterns(*_SKIPPED))
 
 
+def _packaged_files(folder: Path) -> list[Path]:
+    return [
+        path for path in sorted(folder.rglob("*"))
+        if path.is_file()
+        and not _SKIPPED.intersection(path.relative_to(folder).parts)
+        and not path.name.startswith(".")
+    ]
+
+
+# folder → (what its files looked like, their zip): the dependencies layer is tens of MB and
+# rarely changes, so a redeploy in the same process re-zips only what did change.
+_zips: dict[Path, tuple[tuple, bytes]] = {}
+
+
 def zip_folder(folder: Path) -> bytes:
+    files = _packaged_files(folder)
+    signature = tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in files)
+    cached = _zips.get(folder)
+    if cached and cached[0] == signature:
+        return cached[1]
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
-        for path in sorted(folder.rglob("*")):
-            relative = path.relative_to(folder)
-            if path.is_dir() or _SKIPPED.intersection(relative.parts) or path.name.startswith("."):
-                continue
-            info = zipfile.ZipInfo(relative.as_posix(), date_time=_FIXED_TIME)
+        for path in files:
+            info = zipfile.ZipInfo(path.relative_to(folder).as_posix(), date_time=_FIXED_TIME)
             info.external_attr = 0o644 << 16
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, path.read_bytes())
+    _zips[folder] = (signature, buffer.getvalue())
     return buffer.getvalue()
 
 

@@ -56,6 +56,25 @@ class Partners:
         return response.json()
 
 
+def refurbish(partners: Partners, device_id: str, drive_serial: str = "NV-0001") -> dict:
+    """Every refurbishment step, in order, as the device's workshop; returns the ready work order."""
+    order = f"/refurb/work-orders/{device_id}"
+    partners.expect(200, "POST", f"{order}/diagnosis", "workshop", {
+        "cpu_score": 6100, "battery_health_pct": 84, "keyboard_layout": "fr-azerty",
+        "screen": "works", "keyboard": "works", "trackpad": "works", "webcam": "works", "audio": "works",
+        "ports": "works", "charger": "works",
+        "drives": [{"serial_number": drive_serial, "kind": "nvme", "size_gb": 256, "smart_status": "passed"}],
+    })
+    partners.expect(200, "POST", f"{order}/erasure", "workshop", {"drives": [{
+        "drive_serial": drive_serial, "level": "purge", "technique": "nvme_sanitize", "tool": "nvme-cli 2.8",
+        "operator": "tech-07", "passed": True, "completed_at": "2026-11-28T09:30:00Z",
+    }]})
+    partners.expect(200, "POST", f"{order}/repair", "workshop", {"parts": []})
+    partners.expect(200, "POST", f"{order}/installation", "workshop", {"os_name": "Linux Mint", "os_version": "22"})
+    partners.expect(200, "POST", f"{order}/grade", "workshop")
+    return partners.expect(200, "POST", f"{order}/ready", "workshop")
+
+
 @dataclass
 class ThinPathRun:
     device_id: str
@@ -71,6 +90,10 @@ def run(partners: Partners, territory: str = "35") -> ThinPathRun:
     def lap(name: str) -> None:
         seconds[name] = round(time.monotonic() - started, 3)
 
+    # the workshop serving the territory (registering it again only updates it)
+    partners.expect(200, "PUT", "/refurb/workshops/workshop-rennes", "admin", {
+        "name": "Atelier Rennes", "territories": [territory], "capacity": 1000,
+    })
     lot = partners.expect(201, "POST", "/intake/lots", "donor", {
         "donor_type": "public_body", "territory": territory, "expected_count": 1, "pickup_site": "Hôtel du Département",
     })
@@ -85,12 +108,7 @@ def run(partners: Partners, territory: str = "35") -> ThinPathRun:
     wait_for(lambda: partners.call("GET", f"/refurb/work-orders/{device_id}", "workshop").ok,
              "a work order opening in refurb")
     lap("work order open")
-    partners.expect(200, "POST", f"/refurb/work-orders/{device_id}/erasure", "workshop", {"drives": [{
-        "level": "purge", "technique": "nvme_sanitize", "tool": "nvme-cli 2.8", "operator": "tech-07",
-        "passed": True, "completed_at": "2026-11-28T09:30:00Z",
-    }]})
-    partners.expect(200, "POST", f"/refurb/work-orders/{device_id}/grade", "workshop", {"grade": "A"})
-    partners.expect(200, "POST", f"/refurb/work-orders/{device_id}/ready", "workshop")
+    refurbish(partners, device_id)
     lap("device ready")
 
     referral = partners.expect(201, "POST", "/allocation/referrals", "referrer", {

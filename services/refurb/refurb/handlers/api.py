@@ -1,23 +1,35 @@
-"""Refurb's partner endpoints (workshops), under /refurb."""
+"""Refurb's partner endpoints (workshops and administrators), under /refurb.
+
+A workshop works its queue: `GET /workshops/<its id>/queue`, then for each device
+`POST /work-orders/<device>/<step>` with step = diagnosis, erasure, repair, installation,
+grade, ready (or scrap at any time). See docs/services/refurb.md.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date, timedelta
+from typing import Annotated, Any
 
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.errors import NotFound
-from shared.events.refurb import DeviceReady, DriveErasure, ErasureCertified
-from shared.events.vocabulary import FunctionalSummary, Grade
+from shared.errors import Forbidden, NotFound
 from shared.http import ServiceApi
 from shared.observability import entry_point, logger
-from shared.partners import Role
+from shared.partners import Partner, Role
 
-from refurb.adapters.repository import RefurbRepository
-from refurb.domain.work_orders import WorkOrder
+from refurb import workflow
+from refurb.adapters.repository import RefurbRepository, StoredRuleSet
+from refurb.domain.grading import RuleSet
+from refurb.domain.reports import Diagnosis, ErasureReport, InstallationReport, RepairReport, ScrapReport
+from refurb.domain.work_orders import ErasureCertificate, WorkOrder, WorkOrderStatus
+from refurb.domain.workshops import Workshop, WorkshopRegistration
 
 app = ServiceApi("refurb")
 _repository: RefurbRepository | None = None
+
+PARTNER_ID = r"^[a-z0-9][a-z0-9._-]{0,79}$"
+WorkshopId = Annotated[str, Path(pattern=PARTNER_ID)]
 
 
 def repository() -> RefurbRepository:
@@ -27,21 +39,48 @@ def repository() -> RefurbRepository:
     return _repository
 
 
-class ErasureReport(BaseModel):
+class Assignment(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    drives: list[DriveErasure] = Field(min_length=1)
+    workshop_id: str = Field(pattern=PARTNER_ID)
 
 
-class GradeReport(BaseModel):
+class NoBody(BaseModel):
+    """Steps that take no input: a body, if sent, must be empty (a grade cannot be typed in)."""
+
     model_config = ConfigDict(extra="forbid")
-    grade: Grade
 
 
-def _order(device_id: str) -> WorkOrder:
-    order = repository().get(device_id)
-    if order is None:
-        raise NotFound(f"no work order for device {device_id}")
-    return order
+def view(order: WorkOrder) -> dict[str, Any]:
+    return {
+        **order.model_dump(mode="json"),
+        "next_step": order.next_step.value if order.next_step else None,
+        "erasure_pending": order.erasure_pending(),
+    }
+
+
+def queue_line(order: WorkOrder) -> dict[str, Any]:
+    return {
+        "device_id": order.device_id, "status": order.status.value, "kind": order.kind.value,
+        "next_step": order.next_step.value if order.next_step else None, "device_type": order.device_type.value,
+        "make": order.make, "model": order.model, "serial_number": order.serial_number,
+        "territory": order.provenance.territory, "opened_at": order.opened_at.isoformat(),
+    }
+
+
+def _own_workshop(workshop_id: str) -> Partner:
+    partner = app.partner(Role.WORKSHOP)
+    if partner.role is not Role.ADMIN and partner.partner_id != workshop_id:
+        raise Forbidden(f"{partner.partner_id} may only see its own workshop, not {workshop_id}")
+    return partner
+
+
+def _rules_view(stored: StoredRuleSet) -> dict[str, Any]:
+    return {
+        "version": stored.version,
+        "loaded_at": stored.loaded_at.isoformat() if stored.loaded_at else None,
+        "loaded_by": stored.loaded_by,
+        "rules": stored.rules.model_dump(mode="json"),
+    }
 
 
 @app.get("/health")
@@ -49,58 +88,173 @@ def health() -> dict[str, str]:
     return {"service": "refurb", "status": "ok"}
 
 
+# --- workshops (registered by administrators) --------------------------------------------------
+
+@app.put("/workshops/<workshop_id>")
+def register_workshop(workshop_id: WorkshopId, registration: WorkshopRegistration) -> dict[str, Any]:
+    app.partner(Role.ADMIN)
+    workshop = workflow.register_workshop(repository(), workshop_id, registration)
+    logger.info("workshop registered", extra={"workshop_id": workshop_id, "capacity": workshop.capacity})
+    return _workshop_view(workshop)
+
+
+@app.get("/workshops")
+def list_workshops() -> dict[str, Any]:
+    app.partner(Role.ADMIN)
+    return {"workshops": [_workshop_view(w) for w in repository().workshops()]}
+
+
+@app.get("/workshops/<workshop_id>")
+def get_workshop(workshop_id: WorkshopId) -> dict[str, Any]:
+    _own_workshop(workshop_id)
+    workshop = repository().get_workshop(workshop_id)
+    if workshop is None:
+        raise NotFound(f"no workshop {workshop_id}")
+    return _workshop_view(workshop)
+
+
+def _workshop_view(workshop: Workshop) -> dict[str, Any]:
+    return {**workshop.model_dump(mode="json", exclude={"version"}), "free": workshop.free}
+
+
+@app.get("/workshops/<workshop_id>/queue")
+def workshop_queue(workshop_id: WorkshopId,
+                   status: Annotated[WorkOrderStatus | None, Query()] = None) -> dict[str, Any]:
+    _own_workshop(workshop_id)
+    orders = workflow.queue(repository(), workshop_id, status)
+    return {"workshop_id": workshop_id, "status": status.value if status else "open",
+            "work_orders": [queue_line(o) for o in orders]}
+
+
+@app.get("/unassigned-work-orders")
+def unassigned_queue(status: Annotated[WorkOrderStatus | None, Query()] = None) -> dict[str, Any]:
+    app.partner(Role.ADMIN)
+    orders = workflow.queue(repository(), None, status)
+    return {"status": status.value if status else "open", "work_orders": [queue_line(o) for o in orders]}
+
+
+@app.get("/workshops/<workshop_id>/figures")
+def workshop_figures(workshop_id: WorkshopId,
+                     since: Annotated[date | None, Query(description="First day, YYYY-MM-DD (default: 30 days ago)")] = None,
+                     until: Annotated[date | None, Query(description="Last day, YYYY-MM-DD (default: today)")] = None,
+                     ) -> dict[str, Any]:
+    _own_workshop(workshop_id)
+    until = until or workflow.now().date()
+    return workflow.figures(repository(), workshop_id, since or until - timedelta(days=29), until)
+
+
+# --- work orders -------------------------------------------------------------------------------
+
 @app.get("/work-orders/<device_id>")
 def get_work_order(device_id: str) -> dict[str, Any]:
-    app.partner(Role.WORKSHOP)
-    return _order(device_id).model_dump(mode="json")
+    partner = app.partner(Role.WORKSHOP)
+    order = workflow.load_order(repository(), device_id)
+    workflow.check_access(order, partner)
+    return view(order)
+
+
+@app.get("/work-orders/<device_id>/certificate")
+def get_certificate(device_id: str) -> dict[str, Any]:
+    """The erasure certificate: the assigned workshop, administrators and the donor may read it."""
+    partner = app.partner(Role.WORKSHOP, Role.DONOR)
+    order = workflow.load_order(repository(), device_id)
+    if partner.role is Role.DONOR:
+        if order.donor_id != partner.partner_id:
+            raise NotFound(f"no work order for device {device_id}")  # a donor sees its own devices only
+    else:
+        workflow.check_access(order, partner)
+    if order.certificate is None:
+        raise NotFound(f"device {device_id} has no erasure certificate yet: " + "; ".join(order.erasure_pending()
+                                                                                          or ["erasure not done"]))
+    return certificate_document(order.certificate)
+
+
+def certificate_document(certificate: ErasureCertificate) -> dict[str, Any]:
+    return {
+        "certificate_id": certificate.certificate_id,
+        "content": certificate.content(),
+        "sha256": certificate.sha256,
+        "canonical_form": "sha256 of the content as UTF-8 JSON with keys sorted, no whitespace, non-ASCII "
+                          "escaped (Python: json.dumps(content, sort_keys=True, separators=(',', ':')))",
+        "canonical_length": len(certificate.canonical()),
+    }
+
+
+@app.post("/work-orders/<device_id>/assignment")
+@app.replayable
+def assign_work_order(device_id: str, assignment: Assignment) -> dict[str, Any]:
+    admin = app.partner(Role.ADMIN)
+    return view(workflow.assign(repository(), device_id, assignment.workshop_id, admin))
+
+
+@app.post("/work-orders/<device_id>/diagnosis")
+@app.replayable
+def record_diagnosis(device_id: str, report: Diagnosis) -> dict[str, Any]:
+    return view(workflow.diagnose(repository(), device_id, app.partner(Role.WORKSHOP), report))
 
 
 @app.post("/work-orders/<device_id>/erasure")
 @app.replayable
 def record_erasure(device_id: str, report: ErasureReport) -> dict[str, Any]:
-    workshop = app.partner(Role.WORKSHOP)
-    order = _order(device_id)
-    certificate = order.record_erasure(report.drives, workshop.partner_id)
-    event = ErasureCertified(
-        device_id=device_id,
-        certificate_id=certificate.certificate_id,
-        certificate_sha256=certificate.sha256,
-        drives=certificate.drives,
-    ).to_envelope(correlation_id=app.correlation_id())
-    repository().save(order, event)
-    return order.model_dump(mode="json")
+    partner = app.partner(Role.WORKSHOP)
+    return view(workflow.record_erasure(repository(), device_id, partner, report, app.correlation_id()))
+
+
+@app.post("/work-orders/<device_id>/repair")
+@app.replayable
+def record_repair(device_id: str, report: RepairReport) -> dict[str, Any]:
+    return view(workflow.record_repair(repository(), device_id, app.partner(Role.WORKSHOP), report))
+
+
+@app.post("/work-orders/<device_id>/installation")
+@app.replayable
+def record_installation(device_id: str, report: InstallationReport) -> dict[str, Any]:
+    return view(workflow.record_installation(repository(), device_id, app.partner(Role.WORKSHOP), report))
 
 
 @app.post("/work-orders/<device_id>/grade")
 @app.replayable
-def record_grade(device_id: str, report: GradeReport) -> dict[str, Any]:
-    app.partner(Role.WORKSHOP)
-    order = _order(device_id)
-    order.record_grade(report.grade)
-    repository().save(order)
-    return order.model_dump(mode="json")
+def record_grade(device_id: str, body: NoBody | None = None) -> dict[str, Any]:
+    return view(workflow.record_grade(repository(), device_id, app.partner(Role.WORKSHOP)))
 
 
 @app.post("/work-orders/<device_id>/ready")
 @app.replayable
-def mark_ready(device_id: str) -> dict[str, Any]:
-    workshop = app.partner(Role.WORKSHOP)
-    order = _order(device_id)
-    order.mark_ready()
-    event = DeviceReady(
-        device_id=device_id,
-        grade=order.grade,
-        device_type=order.device_type,
-        specs=order.specs,
-        provenance=order.provenance,
-        workshop_id=order.workshop_id or workshop.partner_id,
-        erasure_certificate_id=order.certificate.certificate_id,
-        # Transitional: nothing is tested yet; the diagnosis step (coming next) fills this in.
-        functional=FunctionalSummary(battery_health_pct=None, webcam=False),
-    ).to_envelope(correlation_id=app.correlation_id())
-    repository().save(order, event)
-    logger.info("device ready", extra={"device_id": device_id, "grade": order.grade})
-    return order.model_dump(mode="json")
+def mark_ready(device_id: str, body: NoBody | None = None) -> dict[str, Any]:
+    order = workflow.mark_ready(repository(), device_id, app.partner(Role.WORKSHOP), app.correlation_id())
+    logger.info("device ready", extra={"device_id": device_id, "kind": order.kind.value,
+                                       "grade": order.grade.grade if order.grade else None})
+    return view(order)
+
+
+@app.post("/work-orders/<device_id>/scrap")
+@app.replayable
+def scrap(device_id: str, report: ScrapReport) -> dict[str, Any]:
+    partner = app.partner(Role.WORKSHOP)
+    return view(workflow.scrap(repository(), device_id, partner, report, app.correlation_id()))
+
+
+# --- grading rules (data, loaded by administrators) ----------------------------------------------
+
+@app.get("/grading-rules")
+def get_grading_rules() -> dict[str, Any]:
+    app.partner(*Role)  # published to every partner
+    return _rules_view(workflow.active_rules(repository()))
+
+
+@app.get("/grading-rules/<version>")
+def get_grading_rules_version(version: Annotated[int, Path(ge=0)]) -> dict[str, Any]:
+    app.partner(*Role)
+    return _rules_view(workflow.rules_version(repository(), version))
+
+
+@app.put("/grading-rules")
+@app.replayable
+def load_grading_rules(rules: RuleSet) -> dict[str, Any]:
+    admin = app.partner(Role.ADMIN)
+    stored = workflow.load_rules(repository(), rules, admin)
+    logger.info("grading rules loaded", extra={"version": stored.version})
+    return _rules_view(stored)
 
 
 @entry_point

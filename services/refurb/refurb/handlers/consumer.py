@@ -1,32 +1,36 @@
-"""Refurb's consumer: a received device gets a work order."""
+"""Refurb's consumer: a received device gets a work order; a warranty claim reopens it."""
 
 from __future__ import annotations
 
 from shared.consumer import EventConsumer
-from shared.observability import entry_point
 from shared.events import EventEnvelope
 from shared.events.intake import DeviceReceived
-from shared.observability import logger
+from shared.events.sales import WarrantyClaimOpened
+from shared.observability import entry_point, logger
 
+from refurb import workflow
 from refurb.adapters.repository import RefurbRepository
-from refurb.domain.work_orders import WorkOrder
 
 _repository: RefurbRepository | None = None
 
 
-def open_work_order(event: DeviceReceived, envelope: EventEnvelope) -> None:
+def repository() -> RefurbRepository:
     global _repository
     _repository = _repository or RefurbRepository()
-    order = WorkOrder(
-        device_id=event.device_id,
-        device_type=event.device_type,
-        specs=event.specs,
-        provenance=event.provenance,
-        opened_at=envelope.occurred_at,
-    )
-    if not _repository.open(order):
+    return _repository
+
+
+def open_work_order(event: DeviceReceived, envelope: EventEnvelope) -> None:
+    order = workflow.open_work_order(repository(), event, envelope)
+    if order is None:
         logger.info("work order already open", extra={"device_id": event.device_id})
+    else:
+        logger.info("work order opened", extra={"device_id": event.device_id, "workshop_id": order.workshop_id})
 
 
-consumer = EventConsumer({DeviceReceived: open_work_order})
+def reopen_for_warranty(event: WarrantyClaimOpened, envelope: EventEnvelope) -> None:
+    workflow.reopen_for_warranty(repository(), event, envelope)
+
+
+consumer = EventConsumer({DeviceReceived: open_work_order, WarrantyClaimOpened: reopen_for_warranty})
 handler = entry_point(consumer.lambda_handler)

@@ -1,0 +1,163 @@
+"""What a workshop reports at each step. Request bodies as well as what the work order keeps.
+
+Unknown fields are refused and every field is checked here, so bad input is a 422 naming
+the field before anything is read or written.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from shared.events.refurb import DriveErasure
+from shared.events.vocabulary import Drive, DriveKind, ErasureLevel, ErasureTechnique
+
+
+class _Report(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Function(StrEnum):
+    """The functions tested at diagnosis: all of them, for a device to be sold as refurbished."""
+
+    SCREEN = "screen"
+    KEYBOARD = "keyboard"
+    TRACKPAD = "trackpad"
+    WEBCAM = "webcam"
+    AUDIO = "audio"
+    PORTS = "ports"
+    CHARGER = "charger"
+
+
+class FunctionCheck(StrEnum):
+    WORKS = "works"
+    FAULTY = "faulty"
+    ABSENT = "absent"  # not part of this device (a desktop's screen, a tablet's trackpad)
+
+
+class SmartStatus(StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"
+    UNAVAILABLE = "unavailable"  # the drive reports no SMART data
+
+
+class DiagnosedDrive(_Report):
+    serial_number: str = Field(min_length=1, max_length=64, description="As read by the tool, or the workshop's label")
+    kind: DriveKind
+    size_gb: int = Field(gt=0, le=100_000)
+    smart_status: SmartStatus
+
+    def as_drive(self) -> Drive:
+        return Drive(kind=self.kind, size_gb=self.size_gb, serial_number=self.serial_number)
+
+
+class Diagnosis(_Report):
+    cpu_score: int = Field(ge=0, le=200_000, description="Measured CPU benchmark score (the grading uses it)")
+    ram_gb: int | None = Field(default=None, gt=0, le=4096, description="Measured RAM; omitted: as declared")
+    battery_health_pct: int | None = Field(ge=0, le=100, description="Required; null = the device has no battery")
+    screen: FunctionCheck
+    keyboard: FunctionCheck
+    trackpad: FunctionCheck
+    webcam: FunctionCheck
+    audio: FunctionCheck
+    ports: FunctionCheck
+    charger: FunctionCheck
+    keyboard_layout: str | None = Field(default=None, min_length=1, max_length=32, description="e.g. fr-azerty")
+    drives: list[DiagnosedDrive] = Field(min_length=1, max_length=16, description="Every drive found in the device")
+    notes: str | None = Field(default=None, max_length=2000)
+
+    @field_validator("drives")
+    @classmethod
+    def _distinct_serials(cls, drives: list[DiagnosedDrive]) -> list[DiagnosedDrive]:
+        serials = [d.serial_number for d in drives]
+        twice = sorted({s for s in serials if serials.count(s) > 1})
+        if twice:
+            raise ValueError(f"each drive needs its own serial_number (label it if unreadable): {', '.join(twice)}")
+        return drives
+
+    def functions(self) -> dict[Function, FunctionCheck]:
+        return {f: getattr(self, f.value) for f in Function}
+
+
+# NIST SP 800-88: overwriting through the drive's normal write commands is Clear; the
+# sanitize / secure-erase / crypto-erase commands reach Purge; destruction is Destroy.
+_LEVELS_OF = {
+    ErasureTechnique.OVERWRITE: {ErasureLevel.CLEAR},
+    ErasureTechnique.ATA_SECURE_ERASE: {ErasureLevel.CLEAR, ErasureLevel.PURGE},
+    ErasureTechnique.NVME_SANITIZE: {ErasureLevel.CLEAR, ErasureLevel.PURGE},
+    ErasureTechnique.NVME_FORMAT_SES: {ErasureLevel.CLEAR, ErasureLevel.PURGE},
+    ErasureTechnique.CRYPTOGRAPHIC_ERASE: {ErasureLevel.CLEAR, ErasureLevel.PURGE},
+    ErasureTechnique.PHYSICAL_DESTRUCTION: {ErasureLevel.DESTROY},
+}
+# Techniques that exist only for some drive kinds.
+KINDS_OF = {
+    ErasureTechnique.ATA_SECURE_ERASE: {DriveKind.HDD, DriveKind.SSD},
+    ErasureTechnique.NVME_SANITIZE: {DriveKind.NVME},
+    ErasureTechnique.NVME_FORMAT_SES: {DriveKind.NVME},
+}
+
+
+class ErasureRecord(DriveErasure):
+    """One erasure (or destruction) of one drive, named by the serial recorded at diagnosis."""
+
+    drive_serial: str = Field(min_length=1, max_length=64)
+
+    @model_validator(mode="after")
+    def _level_matches_technique(self) -> ErasureRecord:
+        if self.level not in _LEVELS_OF[self.technique]:
+            allowed = ", ".join(sorted(level.value for level in _LEVELS_OF[self.technique]))
+            raise ValueError(f"level {self.level.value} cannot be reached by technique {self.technique.value} "
+                             f"(NIST SP 800-88: {allowed})")
+        return self
+
+    def as_contract(self) -> DriveErasure:
+        return DriveErasure.model_validate(self.model_dump())
+
+
+class ErasureReport(_Report):
+    drives: list[ErasureRecord] = Field(min_length=1, max_length=16)
+
+
+class Part(_Report):
+    name: str = Field(min_length=1, max_length=120)
+    cost_eur: Decimal = Field(ge=0, le=10_000, decimal_places=2)
+
+
+class RepairReport(_Report):
+    """Repairs done; an empty list of parts says that none were needed (the step is still recorded)."""
+
+    parts: list[Part] = Field(default=[], max_length=50)
+    labour_cost_eur: Decimal = Field(default=Decimal("0.00"), ge=0, le=10_000, decimal_places=2)
+    retested: dict[Function, FunctionCheck] = Field(default={}, description="Functions tested again after repair")
+    new_battery_health_pct: int | None = Field(default=None, ge=0, le=100, description="After fitting a battery")
+    ram_gb: int | None = Field(default=None, gt=0, le=4096, description="RAM after an upgrade")
+    drives: list[Drive] | None = Field(
+        default=None, min_length=1, max_length=16,
+        description="The drives fitted after repair, when storage changed (a destroyed drive must be replaced)",
+    )
+    notes: str | None = Field(default=None, max_length=2000)
+
+    @property
+    def cost_eur(self) -> Decimal:
+        return sum((p.cost_eur for p in self.parts), self.labour_cost_eur)
+
+
+class InstallationReport(_Report):
+    os_name: str = Field(min_length=1, max_length=80, description="e.g. Linux Mint, Windows 11 Pro")
+    os_version: str | None = Field(default=None, max_length=40)
+    notes: str | None = Field(default=None, max_length=2000)
+
+
+class ScrapReport(_Report):
+    reason: str = Field(min_length=1, max_length=500)
+    recycling_channel: str = Field(min_length=1, max_length=120, description="e.g. ecosystem (WEEE take-back)")
+    harvested_parts: list[str] = Field(default=[], max_length=50, description="Parts kept for other repairs")
+
+    @field_validator("harvested_parts")
+    @classmethod
+    def _named(cls, parts: list[str]) -> list[str]:
+        if any(not p.strip() or len(p) > 120 for p in parts):
+            raise ValueError("each harvested part is a name of 1 to 120 characters")
+        return parts

@@ -75,6 +75,19 @@ def refurbish(partners: Partners, device_id: str, drive_serial: str = "NV-0001")
     return partners.expect(200, "POST", f"{order}/ready", "workshop")
 
 
+# The dev donor partner (devtools/dev-partners.json), as the administrator registers it.
+DONOR = {"donor_id": "donor-departement-35", "name": "Département d'Ille-et-Vilaine", "donor_type": "public_body",
+         "legal_basis": {"convention_ref": "CD35-2026-014", "signed_on": "2026-03-12"}}
+
+
+def register_donor(partners: Partners, territory: str = "35") -> dict:
+    """Register the dev donor; registering it again with the same details changes nothing (200)."""
+    response = partners.call("POST", "/intake/donors", "admin", {**DONOR, "territory": territory})
+    if response.status_code not in (200, 201):
+        raise StepFailed(f"POST /intake/donors → {response.status_code}: {response.text}")
+    return response.json()
+
+
 @dataclass
 class ThinPathRun:
     device_id: str
@@ -94,8 +107,9 @@ def run(partners: Partners, territory: str = "35") -> ThinPathRun:
     partners.expect(200, "PUT", "/refurb/workshops/workshop-rennes", "admin", {
         "name": "Atelier Rennes", "territories": [territory], "capacity": 1000,
     })
+    register_donor(partners, territory)
     lot = partners.expect(201, "POST", "/intake/lots", "donor", {
-        "donor_type": "public_body", "territory": territory, "expected_count": 1, "pickup_site": "Hôtel du Département",
+        "expected_count": 1, "pickup_site": "Hôtel du Département",
     })
     device = partners.expect(201, "POST", f"/intake/lots/{lot['lot_id']}/devices", "warehouse", {
         "serial_number": f"5CG{uuid.uuid4().hex[:7].upper()}", "make": "HP", "model": "EliteBook 840 G5",

@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
+
+from devtools.thin_path import register_donor
 from tests.localcloud.cloud import LocalCloud
 
-LOT = {"donor_type": "company", "territory": "35", "expected_count": 3, "pickup_site": "Rennes HQ"}
+LOT = {"expected_count": 3, "pickup_site": "Rennes HQ"}
+
+
+@pytest.fixture(autouse=True)
+def registered_donor(local_cloud: LocalCloud):
+    """Lots are declared by a donor the administrator registered (registering it again changes nothing)."""
+    register_donor(local_cloud)
 
 
 def test_calls_without_a_valid_key_are_refused(local_cloud: LocalCloud):

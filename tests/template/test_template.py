@@ -139,11 +139,18 @@ def test_no_function_can_read_or_write_another_service_table(cloudformation):
         assert len(tables) <= 1 and all(name.startswith(t.removesuffix("Table")) for t in tables), (name, tables)
 
 
+PUBLIC_ROUTES = {"GET /intake/passport/{label_code}": "IntakeApiIntegration"}  # a device's passport, by its label
+
+
 def test_http_api_routes_are_explicit_and_behind_the_partner_authorizer(sam_template):
     resources = sam_template["Resources"]
     routes = {v["Properties"]["RouteKey"]: v["Properties"] for v in resources.values()
               if v["Type"] == "AWS::ApiGatewayV2::Route"}
-    assert set(routes) == {f"ANY /{s.lower()}/{{proxy+}}" for s in SERVICES}
+    assert set(routes) == {f"ANY /{s.lower()}/{{proxy+}}" for s in SERVICES} | set(PUBLIC_ROUTES)
+    for key, integration in PUBLIC_ROUTES.items():
+        public = routes.pop(key)
+        assert public["AuthorizationType"] == "NONE" and "AuthorizerId" not in public
+        assert public["Target"] == {"Fn::Sub": f"integrations/${{{integration}}}"}
     for route in routes.values():
         assert route["AuthorizationType"] == "CUSTOM"
         assert route["AuthorizerId"] == {"Ref": "PartnerAuthorizer"}

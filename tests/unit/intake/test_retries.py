@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from intake.handlers.api import handler
-from tests.unit.intake.test_api import LOT, device
+from tests.unit.intake.conftest import DEPARTEMENT, LOT
+from tests.unit.intake.test_api import device
 from tests.unit.support import all_items, call, items_with_prefix, outbox_envelopes_in
 
 
@@ -12,7 +13,7 @@ def post(path: str, role: str, body: dict, key: str | None = None, **kwargs):
     return call(handler, "POST", path, role, body, headers=headers, **kwargs)
 
 
-def test_a_retried_reception_returns_the_first_answer_and_registers_one_device(table, dynamodb):
+def test_a_retried_reception_returns_the_first_answer_and_registers_one_device(donor, dynamodb):
     lot_id = post("/intake/lots", "donor", LOT).body["lot_id"]
 
     first = post(f"/intake/lots/{lot_id}/devices", "warehouse", device(), key="scan-0001")
@@ -24,13 +25,13 @@ def test_a_retried_reception_returns_the_first_answer_and_registers_one_device(t
     assert len(outbox_envelopes_in(dynamodb, "DeviceReceived")) == 1
 
 
-def test_without_a_key_a_repeated_post_is_a_new_request(table, dynamodb):
+def test_without_a_key_a_repeated_post_is_a_new_request(donor, dynamodb):
     first, second = post("/intake/lots", "donor", LOT), post("/intake/lots", "donor", LOT)
     assert first.body["lot_id"] != second.body["lot_id"]
     assert len(items_with_prefix(dynamodb, "LOT#")) == 2
 
 
-def test_a_key_reused_with_another_body_is_refused(table, dynamodb):
+def test_a_key_reused_with_another_body_is_refused(donor, dynamodb):
     assert post("/intake/lots", "donor", LOT, key="lot-key").status == 201
     before = all_items(dynamodb)
 
@@ -42,6 +43,8 @@ def test_a_key_reused_with_another_body_is_refused(table, dynamodb):
 
 
 def test_two_partners_may_use_the_same_key(table, dynamodb):
+    for donor_id in ("donor-a", "donor-b"):
+        assert post("/intake/donors", "admin", DEPARTEMENT | {"donor_id": donor_id}).status == 201
     mine = post("/intake/lots", "donor", LOT, key="k-1", partner_id="donor-a")
     theirs = post("/intake/lots", "donor", LOT, key="k-1", partner_id="donor-b")
     assert (mine.status, theirs.status) == (201, 201)
@@ -49,7 +52,7 @@ def test_two_partners_may_use_the_same_key(table, dynamodb):
     assert len(items_with_prefix(dynamodb, "LOT#")) == 2
 
 
-def test_a_refused_request_is_not_remembered_under_its_key(table, dynamodb):
+def test_a_refused_request_is_not_remembered_under_its_key(donor, dynamodb):
     missing = post("/intake/lots/no-such-lot/devices", "warehouse", device(), key="scan-0002")
     assert missing.status == 404
 
@@ -60,7 +63,7 @@ def test_a_refused_request_is_not_remembered_under_its_key(table, dynamodb):
     assert post("/intake/lots/no-such-lot/devices", "warehouse", device(), key="scan-0002").status == 404
 
 
-def test_the_callers_correlation_id_follows_the_event(table, dynamodb):
+def test_the_callers_correlation_id_follows_the_event(donor, dynamodb):
     lot_id = post("/intake/lots", "donor", LOT).body["lot_id"]
     call(handler, "POST", f"/intake/lots/{lot_id}/devices", "warehouse", device(),
          headers={"X-Correlation-Id": "donation-2026-35-001"})
@@ -72,7 +75,7 @@ class _LambdaTimeout(BaseException):
     """What the runtime does to an invocation that runs out of time: nothing is caught."""
 
 
-def test_a_request_that_dies_mid_way_does_not_hold_its_key_beyond_the_invocation(table, dynamodb, monkeypatch):
+def test_a_request_that_dies_mid_way_does_not_hold_its_key_beyond_the_invocation(donor, dynamodb, monkeypatch):
     from intake.handlers import api
 
     def timeout(lot):

@@ -1,15 +1,50 @@
-"""Intake's table: lots, devices (with their serial and label guards) and device timelines."""
+"""Intake's table: donors, lots, devices (with their serial and label guards), imports,
+device timelines and passports.
+
+    DONOR#<id>   DONOR
+    LOT#<id>     LOT                      gsi1: DONOR#<donor> / LOT#<declared_at>#<id>
+    DEVICE#<id>  DEVICE                   gsi1: LOT#<lot> / DEVICE#<registered_at>#<id>
+    DEVICE#<id>  PASSPORT | TIMELINE#<occurred_at>#<event_id>
+    SERIAL#<make#serial>  SERIAL          which device holds a serial (uniqueness guard)
+    LABEL#<code> LABEL                    which device carries a label (uniqueness guard)
+    IMPORT#<id>  IMPORT | REJECTED#<row>  an import job and its rejected rows
+"""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import os
+from datetime import datetime
 from typing import Any
 
-from shared.dynamo import TableReader
-from shared.events import EventEnvelope
-from shared.outbox import UnitOfWork
+from botocore.exceptions import ClientError
 
-from intake.domain.devices import Lot
+from shared.dynamo import TableReader, deserialize, serialize
+from shared.events import EventEnvelope
+from shared.outbox import MAX_TRANSACTION_ITEMS, ConcurrencyConflict, UnitOfWork
+
+from intake.domain.devices import Device, DeviceStatus
+from intake.domain.donors import Donor
+from intake.domain.imports import ImportJob, ImportStatus
+from intake.domain.inventory import RejectedRow
+from intake.domain.lots import Lot
+from intake.domain.passport import PassportFact
+
+BATCH_GET_MAX_KEYS = 100
+
+
+class InvalidCursor(ValueError):
+    """A pagination cursor that this table did not hand out."""
+
+
+class Page(list):
+    """Items of one page, and the cursor of the next page (None on the last)."""
+
+    def __init__(self, items: list[dict[str, Any]], next_cursor: str | None):
+        super().__init__(items)
+        self.next_cursor = next_cursor
 
 
 class IntakeRepository:
@@ -21,40 +56,102 @@ class IntakeRepository:
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self.table_name, client=self.client)
 
+    # donors
+    def add_donor(self, donor: Donor) -> None:
+        work = self.unit_of_work()
+        work.create({"pk": f"DONOR#{donor.donor_id}", "sk": "DONOR", **donor.model_dump(mode="json", exclude={"version"})},
+                    f"donor {donor.donor_id} is already registered")
+        work.commit()
+
+    def get_donor(self, donor_id: str) -> Donor | None:
+        item = self.reader.get(f"DONOR#{donor_id}", "DONOR")
+        return Donor.model_validate(item) if item else None
+
     # lots
     def add_lot(self, lot: Lot) -> None:
         work = self.unit_of_work()
-        work.create({"pk": f"LOT#{lot.lot_id}", "sk": "LOT", **lot.model_dump(mode="json", exclude={"version"})},
-                    f"lot {lot.lot_id} already exists")
+        work.create(self._lot_item(lot), f"lot {lot.lot_id} already exists")
+        work.commit()
+
+    def save_lot(self, lot: Lot) -> None:
+        work = self.unit_of_work()
+        work.save(self._lot_item(lot), read_version=lot.version,
+                  conflict_message=f"lot {lot.lot_id} changed meanwhile: read it again and retry")
         work.commit()
 
     def get_lot(self, lot_id: str) -> Lot | None:
         item = self.reader.get(f"LOT#{lot_id}", "LOT")
         return Lot.model_validate(item) if item else None
 
+    def lots_of_donor(self, donor_id: str, cursor: str | None, limit: int) -> Page:
+        return self._page(f"DONOR#{donor_id}", "LOT#", cursor=cursor, limit=limit, index="gsi1")
+
+    @staticmethod
+    def _lot_item(lot: Lot) -> dict[str, Any]:
+        return {"pk": f"LOT#{lot.lot_id}", "sk": "LOT", **lot.model_dump(mode="json", exclude={"version"}),
+                "gsi1pk": f"DONOR#{lot.donor_id}", "gsi1sk": f"LOT#{lot.declared_at.isoformat()}#{lot.lot_id}"}
+
     # devices
-    def register_device(self, device: dict[str, Any], natural_key: str, received: EventEnvelope) -> None:
-        """The device, its serial guard, its label guard and the DeviceReceived event, all or nothing."""
-        device_id = device["device_id"]
+    def register_device(self, device: Device, event: EventEnvelope | None) -> None:
+        """A new device with its serial guard (and label guard), and its event: all or nothing."""
         work = self.unit_of_work()
-        work.create(
-            {"pk": f"SERIAL#{natural_key}", "sk": "SERIAL", "device_id": device_id},
-            f"serial {device['serial_number']} ({device['make']}) is already registered",
-        )
-        work.create({"pk": f"LABEL#{device['label_code']}", "sk": "LABEL", "device_id": device_id},
-                    f"label {device['label_code']} already used")
-        work.create({
-            "pk": f"DEVICE#{device_id}", "sk": "DEVICE", **device,
-            "gsi1pk": f"LOT#{device['lot_id']}", "gsi1sk": f"DEVICE#{device['received_at']}#{device_id}",
-        }, f"device {device_id} already exists")
-        work.publish(received)
+        work.create({"pk": f"SERIAL#{device.natural_key}", "sk": "SERIAL", "device_id": device.device_id,
+                     "lot_id": device.lot_id},
+                    f"serial {device.serial_number} ({device.make}) is already registered")
+        if device.label_code:
+            work.create(self._label_item(device), f"label {device.label_code} already used")
+        work.create(self._device_item(device), f"device {device.device_id} already exists")
+        if event:
+            work.publish(event)
         work.commit()
 
-    def get_device(self, device_id: str) -> dict[str, Any] | None:
-        return self.reader.get(f"DEVICE#{device_id}", "DEVICE")
+    def save_device(self, device: Device, *, new_label: bool, event: EventEnvelope | None) -> None:
+        """A device read at `device.version`, changed (received, rejected), with its event."""
+        work = self.unit_of_work()
+        work.save(self._device_item(device), read_version=device.version,
+                  conflict_message=f"device {device.device_id} changed meanwhile: read it again and retry")
+        if new_label:
+            work.create(self._label_item(device), f"label {device.label_code} already used")
+        if event:
+            work.publish(event)
+        work.commit()
 
-    def devices_of_lot(self, lot_id: str) -> list[dict[str, Any]]:
-        return self.reader.query(f"LOT#{lot_id}", "DEVICE#", index="gsi1")
+    def get_device(self, device_id: str) -> Device | None:
+        item = self.reader.get(f"DEVICE#{device_id}", "DEVICE")
+        return Device.model_validate(item) if item else None
+
+    def get_devices(self, device_ids: list[str]) -> dict[str, Device]:
+        items = self._batch_get([(f"DEVICE#{d}", "DEVICE") for d in device_ids])
+        return {item["device_id"]: Device.model_validate(item) for item in items}
+
+    def devices_of_lot(self, lot_id: str, cursor: str | None, limit: int, status: DeviceStatus | None = None) -> Page:
+        return self._page(f"LOT#{lot_id}", "DEVICE#", cursor=cursor, limit=limit, index="gsi1",
+                          status=status.value if status else None)
+
+    def serial_owner(self, natural_key: str) -> dict[str, Any] | None:
+        return self.reader.get(f"SERIAL#{natural_key}", "SERIAL")
+
+    def serial_owners(self, natural_keys: list[str]) -> dict[str, dict[str, Any]]:
+        """Serial guards of the given keys that exist: natural key → {device_id, lot_id}."""
+        items = self._batch_get([(f"SERIAL#{key}", "SERIAL") for key in dict.fromkeys(natural_keys)])
+        return {item["pk"].removeprefix("SERIAL#"): item for item in items}
+
+    def label_taken(self, label_code: str) -> bool:
+        return self.reader.get(f"LABEL#{label_code}", "LABEL") is not None
+
+    def device_of_label(self, label_code: str) -> Device | None:
+        guard = self.reader.get(f"LABEL#{label_code}", "LABEL", consistent=False)
+        return self.get_device(guard["device_id"]) if guard else None
+
+    @staticmethod
+    def _label_item(device: Device) -> dict[str, Any]:
+        return {"pk": f"LABEL#{device.label_code}", "sk": "LABEL", "device_id": device.device_id}
+
+    @staticmethod
+    def _device_item(device: Device) -> dict[str, Any]:
+        return {"pk": f"DEVICE#{device.device_id}", "sk": "DEVICE", **device.model_dump(mode="json", exclude={"version"}),
+                "gsi1pk": f"LOT#{device.lot_id}",
+                "gsi1sk": f"DEVICE#{device.registered_at.isoformat()}#{device.device_id}"}
 
     # timeline
     def record_in_timeline(self, envelope: EventEnvelope) -> None:
@@ -74,3 +171,156 @@ class IntakeRepository:
 
     def timeline(self, device_id: str) -> list[dict[str, Any]]:
         return self.reader.query(f"DEVICE#{device_id}", "TIMELINE#")
+
+    # passport
+    def record_passport_fact(self, device_id: str, fact: PassportFact, occurred_at: datetime) -> bool:
+        """Set one fact of the device's passport unless a newer event already set it.
+
+        An UpdateItem rather than a UnitOfWork: the condition compares with what is stored,
+        so no read is needed, and the summary is only ever written here. False: the stored
+        fact is newer (or from the same event), nothing changed.
+        """
+        at_name = f"{fact.name}_at"
+        try:
+            self._client().update_item(
+                TableName=self.table_name,
+                Key=serialize({"pk": f"DEVICE#{device_id}", "sk": "PASSPORT"}),
+                UpdateExpression="SET #fact = :value, #at = :at",
+                ConditionExpression="attribute_not_exists(#at) OR #at < :at",
+                ExpressionAttributeNames={"#fact": fact.name, "#at": at_name},
+                ExpressionAttributeValues=serialize({":value": fact.value, ":at": occurred_at.isoformat()}),
+            )
+            return True
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+
+    def passport(self, device_id: str) -> dict[str, Any] | None:
+        return self.reader.get(f"DEVICE#{device_id}", "PASSPORT", consistent=False)
+
+    # imports
+    def create_import(self, job: ImportJob) -> bool:
+        """False if this import already exists (the same file for the same lot, uploaded again)."""
+        work = self.unit_of_work()
+        work.create({"pk": f"IMPORT#{job.import_id}", "sk": "IMPORT", **job.model_dump(mode="json", exclude={"version"})},
+                    f"import {job.import_id} already exists")
+        try:
+            work.commit()
+            return True
+        except ConcurrencyConflict:
+            return False
+
+    def put_rejections(self, import_id: str, rejected: list[RejectedRow]) -> None:
+        """The rejected rows of an import; writing one again rewrites the same line."""
+        for start in range(0, len(rejected), MAX_TRANSACTION_ITEMS):
+            work = self.unit_of_work()
+            for row in rejected[start:start + MAX_TRANSACTION_ITEMS]:
+                work.put({"pk": f"IMPORT#{import_id}", "sk": f"REJECTED#{row.row:07d}", "row": row.row,
+                          "reason": row.reason, "serial_number": row.serial_number})
+            work.commit()
+
+    def mark_queued(self, import_id: str, at: datetime) -> None:
+        self._update_import(import_id, "SET queued_at = :at", {":at": at.isoformat()})
+
+    def get_import(self, import_id: str) -> ImportJob | None:
+        item = self.reader.get(f"IMPORT#{import_id}", "IMPORT")
+        return ImportJob.model_validate(item) if item else None
+
+    def rejected_rows(self, import_id: str, cursor: str | None, limit: int) -> Page:
+        return self._page(f"IMPORT#{import_id}", "REJECTED#", cursor=cursor, limit=limit)
+
+    def count_chunk(self, import_id: str, chunk: int, *, registered: int, rejected: int,
+                    at: datetime) -> ImportJob | None:
+        """Add a chunk's outcome to the import's counts, once per chunk (a retried chunk is not
+        counted again); None if it was already counted. An atomic counter, not a read-modify-write:
+        chunks of one import are counted concurrently."""
+        try:
+            response = self._update_import(
+                import_id,
+                "ADD registered :registered, rejected :rejected, counted_chunks :chunk "
+                "SET #status = :running, started_at = if_not_exists(started_at, :at)",
+                {":registered": registered, ":rejected": rejected, ":chunk": {chunk}, ":chunk_id": chunk,
+                 ":running": ImportStatus.RUNNING.value, ":at": at.isoformat()},
+                condition="attribute_exists(pk) AND NOT contains(counted_chunks, :chunk_id)",
+                names={"#status": "status"},
+                returns=True,
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return None
+            raise
+        return ImportJob.model_validate(deserialize(response["Attributes"]))
+
+    def mark_done(self, import_id: str, at: datetime) -> None:
+        self._update_import(import_id, "SET #status = :done, finished_at = :at",
+                            {":done": ImportStatus.DONE.value, ":at": at.isoformat()}, names={"#status": "status"})
+
+    def _update_import(self, import_id: str, expression: str, values: dict[str, Any], *, condition: str | None = None,
+                       names: dict[str, str] | None = None, returns: bool = False) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {
+            "TableName": self.table_name,
+            "Key": serialize({"pk": f"IMPORT#{import_id}", "sk": "IMPORT"}),
+            "UpdateExpression": expression,
+            "ExpressionAttributeValues": serialize(values),
+        }
+        if condition:
+            kwargs["ConditionExpression"] = condition
+        if names:
+            kwargs["ExpressionAttributeNames"] = names
+        if returns:
+            kwargs["ReturnValues"] = "ALL_NEW"
+        return self._client().update_item(**kwargs)
+
+    # reading helpers
+    def _client(self):
+        return self.reader.client
+
+    def _batch_get(self, keys: list[tuple[str, str]]) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        for start in range(0, len(keys), BATCH_GET_MAX_KEYS):
+            pending = {self.table_name: {
+                "Keys": [serialize({"pk": pk, "sk": sk}) for pk, sk in keys[start:start + BATCH_GET_MAX_KEYS]],
+                "ConsistentRead": True,
+            }}
+            while pending:
+                response = self._client().batch_get_item(RequestItems=pending)
+                items.extend(deserialize(i) for i in response["Responses"].get(self.table_name, []))
+                pending = response.get("UnprocessedKeys") or {}
+        return items
+
+    def _page(self, pk: str, sk_prefix: str, *, cursor: str | None, limit: int, index: str | None = None,
+              status: str | None = None) -> Page:
+        key_names = ("gsi1pk", "gsi1sk") if index else ("pk", "sk")
+        kwargs: dict[str, Any] = {
+            "TableName": self.table_name,
+            "KeyConditionExpression": "#pk = :pk AND begins_with(#sk, :prefix)",
+            "ExpressionAttributeNames": {"#pk": key_names[0], "#sk": key_names[1]},
+            "ExpressionAttributeValues": serialize({":pk": pk, ":prefix": sk_prefix}),
+            "Limit": limit,
+        }
+        if index:
+            kwargs["IndexName"] = index
+        if status:
+            kwargs["FilterExpression"] = "#status = :status"
+            kwargs["ExpressionAttributeNames"]["#status"] = "status"
+            kwargs["ExpressionAttributeValues"].update(serialize({":status": status}))
+        if cursor:
+            kwargs["ExclusiveStartKey"] = serialize(_decode_cursor(cursor, pk, key_names[0]))
+        response = self._client().query(**kwargs)
+        last = response.get("LastEvaluatedKey")
+        return Page([deserialize(i) for i in response.get("Items", [])], _encode_cursor(deserialize(last)) if last else None)
+
+
+def _encode_cursor(key: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(key, sort_keys=True).encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, pk: str, pk_name: str) -> dict[str, Any]:
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (binascii.Error, ValueError):
+        raise InvalidCursor("cursor: not a cursor this API handed out") from None
+    if not isinstance(key, dict) or key.get(pk_name) != pk or not all(isinstance(v, str) for v in key.values()):
+        raise InvalidCursor("cursor: not a cursor of this list")
+    return key

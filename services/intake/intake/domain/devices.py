@@ -1,4 +1,12 @@
-"""Intake's model: donation lots and the devices received against them."""
+"""Devices as intake knows them: declared by a donor, then received or rejected at the warehouse.
+
+    declared ──► received   (DeviceReceived: refurb opens a work order)
+        └──────► rejected   (DeviceRejected: not worth refurbishing, goes to recycling)
+
+A device may also be received or rejected directly, without a prior declaration. Serial +
+make identify a physical device: a second registration of the same pair is refused, never
+merged.
+"""
 
 from __future__ import annotations
 
@@ -9,33 +17,23 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from shared.events.vocabulary import DeviceSpecs, DeviceType, DonorType, Provenance
+from shared.errors import RuleViolation
+from shared.events.vocabulary import DeviceSpecs, DeviceType
 
 # Crockford base32 without I, L, O, U: nothing to misread on a printed label.
 _LABEL_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+# What people type instead when they copy a label by hand.
+_LABEL_MISREADINGS = str.maketrans({"O": "0", "I": "1", "L": "1"})
 
 
-class LotStatus(StrEnum):
+class DeviceStatus(StrEnum):
     DECLARED = "declared"
-    COLLECTED = "collected"
     RECEIVED = "received"
-    CLOSED = "closed"
+    REJECTED = "rejected"
 
 
-class LotDeclaration(BaseModel):
-    """What a donor says about a lot it is about to hand over."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    donor_type: DonorType
-    territory: str = Field(pattern=r"^(\d{2,3}|2A|2B)$", description="Département code of the donor, e.g. 35")
-    expected_count: int = Field(gt=0, le=100_000)
-    pickup_site: str = Field(min_length=1, max_length=200)
-    pickup_date: date | None = None
-
-
-class DeviceDeclaration(BaseModel):
-    """What the warehouse reads off a device when it arrives."""
+class _Identified(BaseModel):
+    """Serial, make, model and type: what every inventory line gives."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -43,17 +41,111 @@ class DeviceDeclaration(BaseModel):
     make: str = Field(min_length=1, max_length=64)
     model: str = Field(min_length=1, max_length=128)
     device_type: DeviceType
-    asset_tag: str | None = Field(default=None, max_length=64)
-    specs: DeviceSpecs
-    visible_condition: str | None = Field(default=None, max_length=500)
+    asset_tag: str | None = Field(default=None, max_length=64, description="The donor's inventory number")
 
-    @field_validator("serial_number", "make")
+    @field_validator("serial_number", "make", "model")
     @classmethod
     def _trimmed(cls, value: str) -> str:
         value = value.strip()
         if not value:
             raise ValueError("must not be blank")
         return value
+
+
+class DeviceDeclaration(_Identified):
+    """What the warehouse reads off a device when it arrives."""
+
+    specs: DeviceSpecs
+    visible_condition: str | None = Field(default=None, max_length=500)
+    acquired_on: date | None = None
+
+
+class DeclaredDevice(_Identified):
+    """A line of a donor's inventory: the device is announced, not yet at the warehouse."""
+
+    acquired_on: date | None = None
+    specs: DeviceSpecs | None = None
+    visible_condition: str | None = Field(default=None, max_length=500)
+
+
+class Reception(BaseModel):
+    """The warehouse receives a device the donor declared: what it reads off the device."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    specs: DeviceSpecs
+    visible_condition: str | None = Field(default=None, max_length=500)
+
+
+class RejectionReason(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=500, description="Why the device is not worth refurbishing")
+
+    @field_validator("reason")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("must not be blank")
+        return value
+
+
+class RejectionAtReception(_Identified, RejectionReason):
+    """A device that arrives and goes straight to recycling."""
+
+    specs: DeviceSpecs | None = None
+    visible_condition: str | None = Field(default=None, max_length=500)
+
+
+class ImportOrigin(BaseModel):
+    """Which import, and which row of its file, registered a device."""
+
+    import_id: str
+    row: int
+
+
+class Device(BaseModel):
+    device_id: str
+    lot_id: str
+    donor_id: str
+    status: DeviceStatus
+    serial_number: str
+    make: str
+    model: str
+    device_type: DeviceType
+    asset_tag: str | None = None
+    acquired_on: date | None = None
+    specs: DeviceSpecs | None = None
+    visible_condition: str | None = None
+    label_code: str | None = None
+    registered_at: datetime
+    declared_at: datetime | None = None
+    received_at: datetime | None = None
+    rejected_at: datetime | None = None
+    rejection_reason: str | None = None
+    imported_from: ImportOrigin | None = None  # the import that registered it
+    received_in_import: ImportOrigin | None = None  # the reception import that received it, once declared
+    version: int = 0
+
+    @property
+    def natural_key(self) -> str:
+        return natural_key(self.make, self.serial_number)
+
+    def receive(self, reception: Reception, label_code: str, at: datetime) -> None:
+        self._require_declared("received")
+        self.status, self.received_at, self.label_code = DeviceStatus.RECEIVED, at, label_code
+        self.specs, self.visible_condition = reception.specs, reception.visible_condition or self.visible_condition
+
+    def reject(self, reason: str, label_code: str, at: datetime) -> None:
+        self._require_declared("rejected")
+        self.status, self.rejected_at, self.rejection_reason, self.label_code = (
+            DeviceStatus.REJECTED, at, reason, label_code)
+
+    def _require_declared(self, outcome: str) -> None:
+        if self.status is not DeviceStatus.DECLARED:
+            raise RuleViolation(f"device {self.device_id} is already {self.status.value}: "
+                                f"only a declared device can be {outcome}")
 
 
 def natural_key(make: str, serial_number: str) -> str:
@@ -66,21 +158,16 @@ def new_label_code() -> str:
     return f"SV-{raw[:4]}-{raw[4:]}"
 
 
+def normalize_label_code(typed: str) -> str:
+    """A label code as someone may type it ('sv 7k2m q9tx', 'SV-7K2M-Q9TX') → 'SV-7K2M-Q9TX'."""
+    compact = "".join(ch for ch in typed.upper() if ch.isalnum())
+    body = compact.removeprefix("SV").translate(_LABEL_MISREADINGS)
+    return f"SV-{body[:4]}-{body[4:]}" if len(body) == 8 else typed.strip().upper()
+
+
 def new_id() -> str:
     return str(uuid.uuid4())
 
 
 def now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-class Lot(BaseModel):
-    lot_id: str
-    donor_id: str
-    provenance: Provenance
-    expected_count: int
-    pickup_site: str
-    pickup_date: date | None = None
-    status: LotStatus = LotStatus.DECLARED
-    declared_at: datetime
-    version: int = 0

@@ -1,21 +1,48 @@
-"""Intake's partner endpoints, under /intake."""
+"""Intake's partner endpoints, under /intake (see docs/services/intake.md)."""
 
 from __future__ import annotations
 
-from typing import Any
+import base64
+import binascii
+from http import HTTPStatus
+from typing import Annotated, Any
 
-from shared.errors import NotFound
-from shared.events.intake import DeviceReceived
-from shared.events.vocabulary import Provenance
-from shared.http import ServiceApi, json_response
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from shared.errors import NotFound, RuleViolation
+from shared.http import ServiceApi, error_response, json_response
 from shared.observability import entry_point, logger
-from shared.partners import Role
+from shared.outbox import ConcurrencyConflict
+from shared.partners import Partner, Role
 
-from intake.adapters.repository import IntakeRepository
-from intake.domain.devices import DeviceDeclaration, Lot, LotDeclaration, natural_key, new_id, new_label_code, now
+from intake import imports, reception
+from intake.adapters.import_queue import ImportQueue
+from intake.adapters.repository import IntakeRepository, InvalidCursor, Page
+from intake.domain.devices import (
+    Device,
+    DeviceDeclaration,
+    DeviceStatus,
+    Reception,
+    RejectionAtReception,
+    RejectionReason,
+    new_id,
+    normalize_label_code,
+    now,
+)
+from intake.domain.donors import Donor, DonorRegistration
+from intake.domain.imports import ImportJob, ImportKind
+from intake.domain.inventory import InventoryError
+from intake.domain.lots import Lot, LotDeclaration, LotStatusChange
+from intake.domain.passport import public_view
+
+# An upload is a Lambda payload (6 MB, base64 adds a third): larger files are split.
+MAX_UPLOAD_BYTES = 4_000_000
+PAGE_SIZE = 100
 
 app = ServiceApi("intake")
 _repository: IntakeRepository | None = None
+_import_queue: ImportQueue | None = None
 
 
 def repository() -> IntakeRepository:
@@ -25,81 +52,193 @@ def repository() -> IntakeRepository:
     return _repository
 
 
+def import_queue() -> ImportQueue:
+    global _import_queue
+    if _import_queue is None:
+        _import_queue = ImportQueue()
+    return _import_queue
+
+
+class Refused(Exception):
+    def __init__(self, status: HTTPStatus, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+app.exception_handler(InventoryError)(lambda e: error_response(HTTPStatus.UNPROCESSABLE_ENTITY, f"file: {e}"))
+app.exception_handler(InvalidCursor)(lambda e: error_response(HTTPStatus.UNPROCESSABLE_ENTITY, str(e)))
+app.exception_handler(Refused)(lambda e: error_response(e.status, str(e)))
+
+Limit = Annotated[int, Query(ge=1, le=1000, description="Items per page")]
+Cursor = Annotated[str | None, Query(description="next_cursor of the previous page")]
+
+
 @app.get("/health")
 def health() -> dict[str, str]:
     return {"service": "intake", "status": "ok"}
 
 
+# ── donors ───────────────────────────────────────────────────────────────────────────────
+
+@app.post("/donors")
+def register_donor(registration: DonorRegistration):
+    """An administrator registers a donor partner; the same registration again changes nothing."""
+    app.partner(Role.ADMIN)
+    for _ in range(2):
+        existing = repository().get_donor(registration.donor_id)
+        if existing is not None:
+            changed = existing.differences_from(registration)
+            if changed:
+                raise RuleViolation(f"donor {registration.donor_id} is already registered with another "
+                                    f"{', '.join(changed)}")
+            return json_response(200, _donor_view(existing))
+        donor = Donor(**registration.model_dump(), registered_at=now())
+        try:
+            repository().add_donor(donor)
+            return json_response(201, _donor_view(donor))
+        except ConcurrencyConflict:
+            continue  # registered meanwhile: compare with that one
+    raise ConcurrencyConflict(f"donor {registration.donor_id} is being registered: retry")
+
+
+@app.get("/donors/<donor_id>")
+def get_donor(donor_id: str) -> dict[str, Any]:
+    partner = app.partner(Role.DONOR)
+    donor = repository().get_donor(donor_id)
+    if donor is None or (partner.role is Role.DONOR and partner.partner_id != donor_id):
+        raise NotFound(f"no donor {donor_id}")
+    return _donor_view(donor)
+
+
+# ── lots ─────────────────────────────────────────────────────────────────────────────────
+
 @app.post("/lots")
 @app.replayable
 def declare_lot(declaration: LotDeclaration):
-    donor = app.partner(Role.DONOR)
-    lot = Lot(
-        lot_id=new_id(),
-        donor_id=donor.partner_id,
-        provenance=Provenance(donor_type=declaration.donor_type, territory=declaration.territory),
-        expected_count=declaration.expected_count,
-        pickup_site=declaration.pickup_site,
-        pickup_date=declaration.pickup_date,
-        declared_at=now(),
-    )
+    partner = app.partner(Role.DONOR)
+    donor = repository().get_donor(partner.partner_id)
+    if donor is None:
+        raise RuleViolation(f"donor {partner.partner_id} is not registered: an administrator registers it "
+                            "(POST /intake/donors) before it declares a lot")
+    lot = Lot(lot_id=new_id(), donor_id=donor.donor_id, provenance=donor.provenance, declared_at=now(),
+              **declaration.model_dump())
     repository().add_lot(lot)
-    return json_response(201, lot.model_dump(mode="json"))
+    return json_response(201, _lot_view(lot))
+
+
+@app.get("/lots")
+def list_lots(donor_id: Annotated[str | None, Query(description="Whose lots (warehouse, admin)")] = None,
+              cursor: Cursor = None, limit: Limit = PAGE_SIZE) -> dict[str, Any]:
+    partner = app.partner(Role.DONOR, Role.WAREHOUSE)
+    if partner.role is Role.DONOR:
+        donor_id = partner.partner_id
+    elif not donor_id:
+        raise Refused(HTTPStatus.UNPROCESSABLE_ENTITY, "donor_id: say whose lots to list")
+    page = repository().lots_of_donor(donor_id, cursor, limit)
+    return {"lots": [_lot_view(Lot.model_validate(item)) for item in page], "next_cursor": page.next_cursor}
 
 
 @app.get("/lots/<lot_id>")
 def get_lot(lot_id: str) -> dict[str, Any]:
-    partner = app.partner(Role.DONOR, Role.WAREHOUSE)
-    lot = repository().get_lot(lot_id)
-    if lot is None or (partner.role is Role.DONOR and lot.donor_id != partner.partner_id):
-        raise NotFound(f"no lot {lot_id}")  # a donor sees its own lots only
-    devices = repository().devices_of_lot(lot_id)
-    return {**lot.model_dump(mode="json"), "devices": [_public_device(d) for d in devices]}
+    """The lot and the first page of its devices (GET /lots/<id>/devices for the next pages)."""
+    lot = _visible_lot(lot_id, app.partner(Role.DONOR, Role.WAREHOUSE))
+    page = repository().devices_of_lot(lot_id, None, PAGE_SIZE)
+    return {**_lot_view(lot), "devices": [_device_view(d) for d in page], "next_cursor": page.next_cursor}
+
+
+@app.get("/lots/<lot_id>/devices")
+def list_devices_of_lot(lot_id: str, status: Annotated[DeviceStatus | None, Query()] = None,
+                        cursor: Cursor = None, limit: Limit = PAGE_SIZE) -> dict[str, Any]:
+    _visible_lot(lot_id, app.partner(Role.DONOR, Role.WAREHOUSE))
+    page = repository().devices_of_lot(lot_id, cursor, limit, status)
+    return {"lot_id": lot_id, "devices": [_device_view(d) for d in page], "next_cursor": page.next_cursor}
+
+
+@app.post("/lots/<lot_id>/status")
+@app.replayable
+def change_lot_status(lot_id: str, change: LotStatusChange):
+    app.partner(Role.WAREHOUSE)
+    lot = _existing_lot(lot_id)
+    lot.advance(change.status, now())
+    repository().save_lot(lot)
+    return json_response(200, _lot_view(lot))
 
 
 @app.post("/lots/<lot_id>/devices")
 @app.replayable
 def receive_device(lot_id: str, declaration: DeviceDeclaration):
     app.partner(Role.WAREHOUSE)
-    lot = repository().get_lot(lot_id)
-    if lot is None:
-        raise NotFound(f"no lot {lot_id}")
-    device_id, received_at = new_id(), now()
-    device = {
-        "device_id": device_id,
-        "lot_id": lot_id,
-        "donor_id": lot.donor_id,
-        "label_code": new_label_code(),
-        "received_at": received_at.isoformat(),
-        "status": "received",
-        **declaration.model_dump(mode="json"),
-    }
-    event = DeviceReceived(
-        device_id=device_id,
-        lot_id=lot_id,
-        donor_id=lot.donor_id,
-        provenance=lot.provenance,
-        label_code=device["label_code"],
-        serial_number=declaration.serial_number,
-        make=declaration.make,
-        model=declaration.model,
-        device_type=declaration.device_type,
-        asset_tag=declaration.asset_tag,
-        specs=declaration.specs,
-        visible_condition=declaration.visible_condition,
-    ).to_envelope(occurred_at=received_at, correlation_id=app.correlation_id())
-    repository().register_device(device, natural_key(declaration.make, declaration.serial_number), event)
-    logger.info("device received", extra={"device_id": device_id, "lot_id": lot_id})
-    return json_response(201, _public_device(device))
+    device = reception.receive_new(repository(), _existing_lot(lot_id), declaration,
+                                   correlation_id=app.correlation_id())
+    logger.info("device received", extra={"device_id": device.device_id, "lot_id": lot_id})
+    return json_response(201, _device_view(device))
+
+
+@app.post("/lots/<lot_id>/rejections")
+@app.replayable
+def reject_at_reception(lot_id: str, rejection: RejectionAtReception):
+    app.partner(Role.WAREHOUSE)
+    device = reception.reject_new(repository(), _existing_lot(lot_id), rejection, correlation_id=app.correlation_id())
+    logger.info("device rejected at reception", extra={"device_id": device.device_id, "lot_id": lot_id})
+    return json_response(201, _device_view(device))
+
+
+# ── imports ──────────────────────────────────────────────────────────────────────────────
+
+@app.post("/lots/<lot_id>/imports")
+def import_inventory(lot_id: str):
+    """The raw CSV file as the body. A donor's file declares devices; the warehouse's receives them."""
+    partner = app.partner(Role.DONOR, Role.WAREHOUSE)
+    lot = _visible_lot(lot_id, partner)
+    kind = ImportKind.DECLARATION if partner.role is Role.DONOR else ImportKind.RECEPTION
+    job, queued_now = imports.start_import(repository(), import_queue(), lot, kind, _uploaded_file(),
+                                           submitted_by=partner.partner_id, correlation_id=app.correlation_id())
+    return Response(
+        status_code=HTTPStatus.ACCEPTED if queued_now else HTTPStatus.OK,
+        content_type=content_types.APPLICATION_JSON,
+        body=_import_report(job, repository().rejected_rows(job.import_id, None, PAGE_SIZE)),
+        headers={"Location": f"/intake/imports/{job.import_id}"},
+    )
+
+
+@app.get("/imports/<import_id>")
+def get_import(import_id: str, cursor: Cursor = None, limit: Limit = PAGE_SIZE) -> dict[str, Any]:
+    """Status, counts, and one page of rejected rows (in row order; next_cursor for more)."""
+    partner = app.partner(Role.DONOR, Role.WAREHOUSE)
+    job = repository().get_import(import_id)
+    if job is None:
+        raise NotFound(f"no import {import_id}")
+    _visible_lot(job.lot_id, partner, not_found=f"no import {import_id}")
+    return _import_report(job, repository().rejected_rows(import_id, cursor, limit))
+
+
+# ── devices ──────────────────────────────────────────────────────────────────────────────
+
+@app.post("/devices/<device_id>/reception")
+@app.replayable
+def receive_declared_device(device_id: str, details: Reception):
+    app.partner(Role.WAREHOUSE)
+    device = reception.receive_declared(repository(), device_id, details, correlation_id=app.correlation_id())
+    logger.info("declared device received", extra={"device_id": device_id, "lot_id": device.lot_id})
+    return json_response(200, _device_view(device))
+
+
+@app.post("/devices/<device_id>/rejection")
+@app.replayable
+def reject_declared_device(device_id: str, rejection: RejectionReason):
+    app.partner(Role.WAREHOUSE)
+    device = reception.reject_declared(repository(), device_id, rejection.reason, correlation_id=app.correlation_id())
+    logger.info("declared device rejected", extra={"device_id": device_id, "lot_id": device.lot_id})
+    return json_response(200, _device_view(device))
 
 
 @app.get("/devices/<device_id>")
 def get_device(device_id: str) -> dict[str, Any]:
-    app.partner(Role.DONOR, Role.WAREHOUSE, Role.WORKSHOP)
+    partner = app.partner(Role.DONOR, Role.WAREHOUSE, Role.WORKSHOP)
     device = repository().get_device(device_id)
-    if device is None:
+    if device is None or (partner.role is Role.DONOR and device.donor_id != partner.partner_id):
         raise NotFound(f"no device {device_id}")
-    return _public_device(device)
+    return _device_view(device)
 
 
 @app.get("/devices/<device_id>/timeline")
@@ -118,8 +257,90 @@ def get_timeline(device_id: str) -> dict[str, Any]:
     }
 
 
-def _public_device(device: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in device.items() if k not in ("pk", "sk", "gsi1pk", "gsi1sk", "version")}
+@app.get("/passport/<label_code>")
+def get_passport(label_code: str) -> dict[str, Any]:
+    """Public (no API key: its own route in template.yaml): what the label on a device tells anyone."""
+    code = normalize_label_code(label_code)
+    device = repository().device_of_label(code)
+    if device is None:
+        raise NotFound(f"no device labelled {code}")
+    return public_view(device.model_dump(mode="json"), repository().passport(device.device_id))
+
+
+# ── helpers ──────────────────────────────────────────────────────────────────────────────
+
+def _uploaded_file() -> bytes:
+    """The request body's raw bytes. A text body was decoded as UTF-8 by the gateway: if the file
+    was not UTF-8 its bytes were replaced, so it must be sent as binary."""
+    event = app.current_event
+    body = event.body or ""
+    if event.is_base64_encoded:
+        try:
+            data = base64.b64decode(body, validate=True)
+        except binascii.Error:
+            raise Refused(HTTPStatus.UNPROCESSABLE_ENTITY, "body: not valid base64") from None
+    else:
+        if "\ufffd" in body:
+            raise Refused(HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+                                "body: the file is not UTF-8 and was altered in transit: send it with "
+                                "Content-Type: application/octet-stream")
+        data = body.encode("utf-8")
+    if not data.strip():
+        raise Refused(HTTPStatus.UNPROCESSABLE_ENTITY, "body: send the CSV file as the request body")
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise Refused(HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                            f"body: {len(data):,} bytes; at most {MAX_UPLOAD_BYTES:,} per upload: split the file")
+    return data
+
+
+def _existing_lot(lot_id: str) -> Lot:
+    lot = repository().get_lot(lot_id)
+    if lot is None:
+        raise NotFound(f"no lot {lot_id}")
+    return lot
+
+
+def _visible_lot(lot_id: str, partner: Partner, not_found: str | None = None) -> Lot:
+    """A donor sees its own lots only; to others they do not exist."""
+    lot = repository().get_lot(lot_id)
+    if lot is None or (partner.role is Role.DONOR and lot.donor_id != partner.partner_id):
+        raise NotFound(not_found or f"no lot {lot_id}")
+    return lot
+
+
+def _donor_view(donor: Donor) -> dict[str, Any]:
+    return donor.model_dump(mode="json", exclude={"version"})
+
+
+def _lot_view(lot: Lot) -> dict[str, Any]:
+    return lot.model_dump(mode="json", exclude={"version"})
+
+
+def _device_view(device: Device | dict[str, Any]) -> dict[str, Any]:
+    if isinstance(device, dict):
+        device = Device.model_validate(device)
+    return device.model_dump(mode="json", exclude={"version"}, exclude_none=True)
+
+
+def _import_report(job: ImportJob, rejected: Page) -> dict[str, Any]:
+    return {
+        "import_id": job.import_id,
+        "lot_id": job.lot_id,
+        "kind": job.kind.value,
+        "status": job.status.value,
+        "counts": {"rows": job.rows, "accepted": job.accepted, "rejected": job.rejected,
+                   "registered": job.registered, "pending": job.pending},
+        "file": {"sha256": job.file_sha256, "bytes": job.file_bytes, "encoding": job.encoding,
+                 "delimiter": job.delimiter, "header_row": job.header_row, "columns": job.columns,
+                 "ignored_columns": job.ignored_columns},
+        "submitted_by": job.submitted_by,
+        **{k: v.isoformat() if v else None for k, v in (
+            ("created_at", job.created_at), ("queued_at", job.queued_at), ("started_at", job.started_at),
+            ("finished_at", job.finished_at))},
+        "rejected_rows": [{"row": r["row"], "reason": r["reason"], "serial_number": r.get("serial_number")}
+                          for r in rejected],
+        "next_cursor": rejected.next_cursor,
+    }
 
 
 @entry_point

@@ -1,21 +1,26 @@
-"""Intake's consumer: every device event of every service goes into the device's timeline."""
+"""Intake's consumer: every device event of every service goes into the device's timeline,
+and the events that tell the passport something (grade, erasure, outcome) update its summary."""
 
 from __future__ import annotations
 
 from shared.consumer import EventConsumer
-from shared.observability import entry_point
 from shared.events import DomainEvent, EventEnvelope, all_contracts
+from shared.observability import entry_point, logger
 
 from intake.adapters.repository import IntakeRepository
+from intake.domain.passport import fact_from
 
 _repository: IntakeRepository | None = None
 
 
-def record_in_timeline(event: DomainEvent, envelope: EventEnvelope) -> None:
+def record_device_event(event: DomainEvent, envelope: EventEnvelope) -> None:
     global _repository
     _repository = _repository or IntakeRepository()
     _repository.record_in_timeline(envelope)
+    fact = fact_from(event)
+    if fact is not None and not _repository.record_passport_fact(envelope.subject, fact, envelope.occurred_at):
+        logger.info("passport already has a newer fact", extra={"fact": fact.name})
 
 
-consumer = EventConsumer({contract: record_in_timeline for contract in all_contracts()})
+consumer = EventConsumer({contract: record_device_event for contract in all_contracts()})
 handler = entry_point(consumer.lambda_handler)

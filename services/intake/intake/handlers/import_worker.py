@@ -1,0 +1,35 @@
+"""Intake's import worker: chunks of accepted rows from the import queue → registered devices.
+
+Failures are reported per message (ReportBatchItemFailures): a failed chunk returns to the
+queue and is retried, then lands in the import dead-letter queue. A retried chunk is safe:
+rows already registered are recognised by their device ids, and a chunk is counted once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from shared.observability import entry_point, logger
+
+from intake.adapters.repository import IntakeRepository
+from intake.domain.imports import ImportChunk
+from intake.imports import register_chunk
+
+_repository: IntakeRepository | None = None
+_processor = BatchProcessor(event_type=EventType.SQS)
+
+
+def handle_record(record: SQSRecord) -> None:
+    global _repository
+    _repository = _repository or IntakeRepository()
+    chunk = ImportChunk.model_validate_json(record.body)
+    logger.append_keys(import_id=chunk.import_id, chunk=chunk.index)
+    register_chunk(_repository, chunk)
+
+
+@entry_point
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return process_partial_response(event=event, record_handler=handle_record, processor=_processor, context=context)

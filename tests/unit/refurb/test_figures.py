@@ -38,3 +38,15 @@ def test_a_period_without_closed_orders_has_no_scrap_rate():
     figures = workshop_figures("w", [], date(2026, 11, 2), date(2026, 11, 2))
     assert (figures["devices_per_day"], figures["scrap_rate"], figures["per_day"]) == (
         0.0, None, [{"date": "2026-11-02", "ready": 0, "scrapped": 0}])
+
+
+def test_the_cli_prints_the_figures_for_people():
+    from devtools.workshop_figures import render
+
+    figures = workshop_figures("workshop-rennes", [closed(2, diagnosis=1500, erasure=11_100), closed(2, "scrapped")],
+                               date(2026, 11, 1), date(2026, 11, 4))
+    text = render(figures)
+    assert "devices ready      1  (0.25 per day)" in text
+    assert "scrap rate 50.0%" in text
+    assert "diagnosis     25 min" in text and "erasure       3 h 05" in text
+    assert "2026-11-02  1 / 1" in text and "2026-11-01" not in text.split("per day")[-1]

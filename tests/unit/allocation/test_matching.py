@@ -1,4 +1,8 @@
-"""Who gets which device: the longest-waiting referral first, with the reason written down."""
+"""The service's current entry points into matching keep working over the new rules (default policy).
+
+`longest_waiting_first` and `oldest_device_first` are what the handlers call today; they
+return the full explanation plus the `rule` and `passed_over` keys the service stored before.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,8 @@ from allocation.domain.matching import (
     RESERVATION_HOLD,
     AvailableDevice,
     Referral,
+    choose_referral_for_device,
+    DEFAULT_MATCHING_POLICY,
     longest_waiting_first,
     oldest_device_first,
     reservation_deadline,
@@ -15,9 +21,9 @@ from allocation.domain.matching import (
 from tests.unit.support import PROVENANCE, SPECS, T0
 
 
-def referral(referral_id: str, waited_days: int) -> Referral:
+def referral(referral_id: str, waited_days: int, territory: str = "35") -> Referral:
     return Referral(referral_id=referral_id, partner_id="referrer-1", beneficiary_ref=f"FT-{referral_id}",
-                    category="job_seeker", territory="35", eligibility_proof_ref="proof",
+                    category="job_seeker", territory=territory, eligibility_proof_ref="proof",
                     created_at=T0 - timedelta(days=waited_days))
 
 
@@ -29,16 +35,24 @@ def device(device_id: str, ready_days_ago: int = 0) -> AvailableDevice:
 def test_the_longest_waiting_referral_gets_the_device_and_the_choice_is_explained():
     waiting = [referral("r-recent", 1), referral("r-oldest", 30), referral("r-middle", 10)]
 
-    match = longest_waiting_first(device("dev-1"), waiting)
+    match = longest_waiting_first(device("dev-1"), waiting, now=T0)
 
     assert match.referral.referral_id == "r-oldest"
     assert match.device.device_id == "dev-1"
-    assert match.explanation == {
-        "rule": "longest waiting referral first",
-        "chosen": {"referral_id": "r-oldest", "waiting_since": (T0 - timedelta(days=30)).isoformat()},
-        "passed_over": [{"referral_id": "r-middle", "why": "referred later"},
-                        {"referral_id": "r-recent", "why": "referred later"}],
-    }
+    assert match.explanation["rule"] == "longest waiting referral first"
+    assert match.explanation["passed_over"] == [{"referral_id": "r-middle", "why": "referred later"},
+                                                {"referral_id": "r-recent", "why": "referred later"}]
+    # the rest is the new explanation, exactly as the new entry point gives it
+    new = choose_referral_for_device(device("dev-1"), waiting, DEFAULT_MATCHING_POLICY, T0).explanation
+    assert {k: v for k, v in match.explanation.items() if k not in ("rule", "passed_over")} == new
+
+
+def test_the_compatible_entry_point_applies_the_territory_rule_of_the_default_policy():
+    # PROVENANCE is a public body of territory 35: its device stays in 35 for 30 days
+    waiting = [referral("r-56", 90, territory="56"), referral("r-35", 1)]
+    assert longest_waiting_first(device("dev-1"), waiting, now=T0).referral.referral_id == "r-35"
+    assert longest_waiting_first(device("dev-1"), waiting[:1], now=T0) is None
+    assert longest_waiting_first(device("dev-1"), waiting, now=T0 + timedelta(days=30)).referral.referral_id == "r-56"
 
 
 def test_referrals_made_at_the_same_moment_are_ordered_the_same_way_every_time():
@@ -49,6 +63,7 @@ def test_referrals_made_at_the_same_moment_are_ordered_the_same_way_every_time()
 
 def test_no_waiting_referral_means_no_match():
     assert longest_waiting_first(device("dev-1"), []) is None
+    assert oldest_device_first(referral("r-1", 0), []) is None
 
 
 def test_the_explanation_names_at_most_ten_passed_over_referrals():
@@ -56,14 +71,17 @@ def test_the_explanation_names_at_most_ten_passed_over_referrals():
     explanation = longest_waiting_first(device("d"), waiting).explanation
     assert explanation["chosen"]["referral_id"] == "r-14"
     assert len(explanation["passed_over"]) == 10
+    assert explanation["passed_over_by_reason"]["referred_later"]["count"] == 14
 
 
 def test_a_new_referral_takes_the_device_ready_longest():
-    match = oldest_device_first(referral("r-1", 0), [device("dev-new", 1), device("dev-old", 9), device("dev-mid", 4)])
+    match = oldest_device_first(referral("r-1", 0), [device("dev-new", 1), device("dev-old", 9), device("dev-mid", 4)],
+                                now=T0)
     assert match.device.device_id == "dev-old"
+    assert match.explanation["rule"] == "a new referral takes the device that has been ready longest"
     assert match.explanation["chosen"]["device_id"] == "dev-old"
-    assert [p["device_id"] for p in match.explanation["passed_over"]] == ["dev-mid", "dev-new"]
-    assert oldest_device_first(referral("r-1", 0), []) is None
+    assert match.explanation["passed_over"] == [{"device_id": "dev-mid", "why": "ready later"},
+                                                {"device_id": "dev-new", "why": "ready later"}]
 
 
 def test_a_reservation_is_held_fourteen_days():

@@ -1,0 +1,242 @@
+"""Allocation's matching at national scale: 100,000 waiting referrals x 20,000 ready devices.
+
+    .venv/bin/python -m benchmarks.allocation_matching [--referrals N] [--devices N]
+                                                       [--naive-drain N] [--samples N] [--seed N]
+
+Pure domain, in memory (no table, no network). Builds a seeded random population, then
+measures, for the plain scan (a list of referrals) and for the index (`WaitingPool`) in the
+same run:
+
+1. one newly ready device matched against every waiting referral;
+2. one new referral matched against every available device (plain scan only: see the output);
+3. draining: every device matched one after the other, the chosen referral leaving the pool.
+   The scan drains only the first `--naive-drain` devices (all 20,000 would take hours); its
+   total is extrapolated from them and marked so.
+
+Times are medians over `--samples` different devices or referrals; peak memory is measured
+with tracemalloc in separate runs (tracemalloc slows Python down, so never while timing).
+Every decision of the index is checked against the scan's: same referral, same explanation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import random
+import statistics
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "services" / "allocation"))
+
+from shared.events.vocabulary import DeviceSpecs, Provenance  # noqa: E402
+
+from allocation.domain.matching import (  # noqa: E402
+    DEFAULT_MATCHING_POLICY,
+    AvailableDevice,
+    Referral,
+    WaitingPool,
+    choose_device_for_referral,
+    choose_referral_for_device,
+)
+from allocation.domain.needs import FunctionalFacts, Needs, Requirements  # noqa: E402
+
+NOW = datetime(2026, 11, 28, 9, 0, tzinfo=timezone.utc)
+POLICY = DEFAULT_MATCHING_POLICY
+
+# 96 metropolitan départements and 5 overseas ones, weighted like their populations (roughly:
+# a few large ones, a long tail), so that some territories have thousands of referrals.
+TERRITORIES = [f"{n:02d}" for n in range(1, 96) if n != 20] + ["2A", "2B", "971", "972", "973", "974", "976"]
+# Départements whose administration and collèges donate (their conventions are signed).
+DONATING_TERRITORIES = ["35", "33", "59", "13", "69", "93", "44", "31"]
+
+
+def weighted(rng: random.Random, pairs: list[tuple[object, float]]):
+    values, weights = zip(*pairs)
+    return rng.choices(values, weights)[0]
+
+
+def make_referrals(rng: random.Random, count: int) -> list[Referral]:
+    territory_weights = [1 / (rank + 1) ** 0.8 for rank in range(len(TERRITORIES))]
+    territories = rng.choices(TERRITORIES, territory_weights, k=count)
+    referrals = []
+    for n in range(count):
+        requirements = Requirements(
+            webcam=rng.random() < 0.4,
+            min_ram_gb=weighted(rng, [(None, 50), (4, 20), (8, 25), (16, 5)]),
+            min_battery_health_pct=weighted(rng, [(None, 60), (50, 15), (70, 20), (80, 5)]),
+            keyboard_layout=weighted(rng, [(None, 70), ("azerty-fr", 28), ("qwerty-us", 1), ("bepo", 1)]),
+        )
+        referrals.append(Referral(
+            referral_id=f"ref-{n:06d}", partner_id=f"partner-{rng.randrange(300):03d}",
+            beneficiary_ref=f"B-{n:06d}",
+            category=weighted(rng, [("minimum_social_benefits", 30), ("job_seeker", 35),
+                                    ("young_person", 20), ("student", 15)]),
+            territory=territories[n], eligibility_proof_ref="proof",
+            needs=Needs(uses=rng.sample(["schooling", "job_search", "administrative_procedures", "training"],
+                                        rng.randint(1, 2)),
+                        requirements=requirements),
+            priority=weighted(rng, [(1, 10), (2, 20), (3, 70)]),
+            # a year of referrals, to the second: ties are rare but happen
+            created_at=NOW - timedelta(seconds=rng.randrange(365 * 86_400)),
+        ))
+    return referrals
+
+
+def make_devices(rng: random.Random, count: int) -> list[AvailableDevice]:
+    devices = []
+    for n in range(count):
+        donor = weighted(rng, [("company", 50), ("school", 35), ("public_body", 15)])
+        territory = rng.choice(DONATING_TERRITORIES if donor != "company" else TERRITORIES)
+        desktop = rng.random() < 0.15
+        functional = None if rng.random() < 0.15 else FunctionalFacts(
+            battery_health_pct=None if desktop else rng.randint(40, 100),
+            webcam=rng.random() < (0.1 if desktop else 0.8),
+            keyboard_layout=weighted(rng, [("azerty-fr", 92), ("qwerty-us", 5), (None, 3)]),
+        )
+        devices.append(AvailableDevice(
+            device_id=f"dev-{n:06d}", grade=rng.choice(["C", "B", "A", "Premium"]),
+            device_type="desktop" if desktop else "laptop",
+            specs=DeviceSpecs(ram_gb=weighted(rng, [(4, 20), (8, 55), (16, 22), (32, 3)]),
+                              drives=[{"kind": "ssd", "size_gb": 256}]),
+            provenance=Provenance(donor_type=donor, territory=territory),
+            ready_at=NOW - timedelta(seconds=rng.randrange(60 * 86_400)),
+            functional=functional,
+        ))
+    return devices
+
+
+def timed(fn: Callable[[], object]) -> tuple[float, object]:
+    started = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - started, result
+
+
+def peak_bytes(fn: Callable[[], object]) -> int:
+    """Memory allocated at the peak of `fn`, above what was allocated before it."""
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    fn()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak - before
+
+
+def held(fn: Callable[[], object]) -> tuple[object, int]:
+    """What `fn` returns, and the memory it still holds once built."""
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    result = fn()
+    gc.collect()
+    size = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    return result, size
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:9.2f} ms"
+
+
+def mib(size: int) -> str:
+    return f"{size / 2**20:7.1f} MiB"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--referrals", type=int, default=100_000)
+    parser.add_argument("--devices", type=int, default=20_000)
+    parser.add_argument("--naive-drain", type=int, default=300)
+    parser.add_argument("--samples", type=int, default=30)
+    parser.add_argument("--seed", type=int, default=20261128)
+    args = parser.parse_args()
+
+    rng = random.Random(args.seed)
+    referrals, referrals_bytes = held(lambda: make_referrals(rng, args.referrals))
+    print(f"population: {len(referrals):,} waiting referrals, {mib(referrals_bytes)} in memory", flush=True)
+    devices, devices_bytes = held(lambda: make_devices(rng, args.devices))
+    print(f"            {len(devices):,} ready devices, {mib(devices_bytes)} in memory")
+    print(f"            {len({WaitingPool.bucket(r) for r in referrals}):,} (priority, requirements) buckets, "
+          f"{len({r.territory for r in referrals})} territories")
+    samples_devices = rng.sample(devices, args.samples)
+    samples_referrals = rng.sample(referrals, args.samples)
+
+    print("\nbuilding the index")
+    seconds, pool = timed(lambda: WaitingPool(referrals))
+    print(f"  WaitingPool of {len(pool):,} referrals:      {ms(seconds)}")
+    print(f"  peak memory while building it (referrals shared, not copied): "
+          f"{mib(peak_bytes(lambda: WaitingPool(referrals)))}")
+
+    print(f"\n1. one ready device against {len(referrals):,} waiting referrals (median of {args.samples} devices)")
+    scan_times, pool_times = [], []
+    for device in samples_devices:
+        scan_s, by_scan = timed(lambda: choose_referral_for_device(device, referrals, POLICY, NOW))
+        pool_s, by_pool = timed(lambda: choose_referral_for_device(device, pool, POLICY, NOW))
+        assert (by_scan and (by_scan.referral, by_scan.explanation)) == (by_pool and (by_pool.referral,
+                                                                                      by_pool.explanation))
+        scan_times.append(scan_s)
+        pool_times.append(pool_s)
+    scan_median, pool_median = statistics.median(scan_times), statistics.median(pool_times)
+    device = samples_devices[0]
+    scan_peak = peak_bytes(lambda: choose_referral_for_device(device, referrals, POLICY, NOW))
+    pool_peak = peak_bytes(lambda: choose_referral_for_device(device, pool, POLICY, NOW))
+    print(f"  scan:  {ms(scan_median)}   peak memory {mib(scan_peak)}")
+    print(f"  index: {ms(pool_median)}   peak memory {mib(pool_peak)}")
+    print(f"  scan / index: {scan_median / pool_median:,.0f}x   (same referral and explanation: yes)")
+
+    print(f"\n2. one new referral against {len(devices):,} available devices (median of {args.samples} referrals)")
+    times = [timed(lambda: choose_device_for_referral(r, devices, POLICY, NOW))[0] for r in samples_referrals]
+    referral = samples_referrals[0]
+    print(f"  scan:  {ms(statistics.median(times))}   peak memory "
+          f"{mib(peak_bytes(lambda: choose_device_for_referral(referral, devices, POLICY, NOW)))}")
+
+    print(f"\n3. draining: {len(devices):,} devices matched one after the other, the pool shrinking")
+    order = sorted(devices, key=lambda d: (d.ready_at, d.device_id))
+    drain_pool = WaitingPool(referrals)
+    started = time.perf_counter()
+    matched, pool_choices, pool_prefix = 0, [], 0.0
+    for n, device in enumerate(order):
+        if n == args.naive_drain:
+            pool_prefix = time.perf_counter() - started
+        match = choose_referral_for_device(device, drain_pool, POLICY, NOW)
+        pool_choices.append(match and match.referral.referral_id)
+        if match:
+            drain_pool.remove(match.referral.referral_id)
+            matched += 1
+    pool_drain = time.perf_counter() - started
+    print(f"  index: {pool_drain:8.2f} s for {len(order):,} devices ({ms(pool_drain / len(order))} each); "
+          f"{matched:,} reserved, {len(order) - matched:,} kept (no eligible referral yet)")
+
+    remaining = {r.referral_id: r for r in referrals}
+    prefix = order[:args.naive_drain]
+    started = time.perf_counter()
+    for n, device in enumerate(prefix):
+        match = choose_referral_for_device(device, remaining.values(), POLICY, NOW)
+        assert (match and match.referral.referral_id) == pool_choices[n], f"decisions differ at device {n}"
+        if match:
+            del remaining[match.referral.referral_id]
+    scan_drain = time.perf_counter() - started
+    per_device = scan_drain / len(prefix)
+    print(f"  scan:  {scan_drain:8.2f} s for the first {len(prefix):,} devices ({ms(per_device)} each), "
+          f"same decisions; all {len(order):,} extrapolated: ~{per_device * len(order) / 60:.0f} min")
+    print(f"  index, the same first {len(prefix):,} devices: {pool_prefix:8.2f} s; "
+          f"scan / index on them: {scan_drain / pool_prefix:,.0f}x")
+    first = order[:args.naive_drain]
+    print(f"  peak memory of the index drain, first {len(first):,} devices (the pool only shrinks after): "
+          f"{mib(peak_bytes(lambda: drain(WaitingPool(referrals), first)))}, index built inside")
+
+
+def drain(pool: WaitingPool, devices: list[AvailableDevice]) -> None:
+    for device in devices:
+        match = choose_referral_for_device(device, pool, POLICY, NOW)
+        if match:
+            pool.remove(match.referral.referral_id)
+
+
+if __name__ == "__main__":
+    main()

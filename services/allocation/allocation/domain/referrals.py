@@ -1,0 +1,112 @@
+"""A referral: a partner's advisor asks for a device for one beneficiary, known only by pseudonym.
+
+`beneficiary_ref` is the partner's own reference for the person; it is unique per partner,
+so the beneficiary's identity inside this service is the pair (partner_id, beneficiary_ref).
+No name, address or benefit detail is ever asked for (the pattern rejects spaces), and the
+pseudonym never leaves allocation: events carry the referral id only.
+
+Life of a referral (`REFERRAL_TRANSITIONS` is the whole state machine):
+
+    waiting ──► reserved ──► fulfilled
+       ▲  │         │
+       │  │         ├──► waiting    the reservation was released (sale cancelled, hold
+       │  │         │               passed): back in line, at its original place
+       │  ├─────────┴──► cancelled  the partner withdrew it
+       │  └─────────────► expired   it lapsed (the service's schedule decides when)
+       └── reserved ────► expired
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import IntEnum, StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.errors import RuleViolation
+from shared.events.vocabulary import BeneficiaryCategory
+
+from allocation.domain.needs import Needs
+
+TERRITORY = r"^(\d{2,3}|2A|2B)$"
+
+
+class Priority(IntEnum):
+    """Set by the referring partner. Lower goes first; within a priority, longest waiting first."""
+
+    URGENT = 1
+    HIGH = 2
+    NORMAL = 3
+
+
+class ReferralStatus(StrEnum):
+    WAITING = "waiting"
+    RESERVED = "reserved"
+    FULFILLED = "fulfilled"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+
+REFERRAL_TRANSITIONS: dict[ReferralStatus, frozenset[ReferralStatus]] = {
+    ReferralStatus.WAITING: frozenset({ReferralStatus.RESERVED, ReferralStatus.CANCELLED, ReferralStatus.EXPIRED}),
+    ReferralStatus.RESERVED: frozenset({ReferralStatus.FULFILLED, ReferralStatus.WAITING,
+                                        ReferralStatus.CANCELLED, ReferralStatus.EXPIRED}),
+    ReferralStatus.FULFILLED: frozenset(),
+    ReferralStatus.CANCELLED: frozenset(),
+    ReferralStatus.EXPIRED: frozenset(),
+}
+
+OPEN_STATUSES = frozenset({ReferralStatus.WAITING, ReferralStatus.RESERVED})
+
+
+class ReferralRequest(BaseModel):
+    """What a partner's advisor sends. `beneficiary_ref` is the partner's pseudonym for the person."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    beneficiary_ref: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")
+    category: BeneficiaryCategory
+    territory: str = Field(pattern=TERRITORY, description="Département code of the beneficiary, e.g. 35")
+    eligibility_proof_ref: str = Field(
+        min_length=1, max_length=64,
+        description="The partner's reference of the eligibility proof it checked (the proof stays with it)")
+    needs: Needs = Field(default_factory=Needs, description="Needs diagnosis; by default nothing is required")
+    priority: Priority = Field(default=Priority.NORMAL, description="1 urgent, 2 high, 3 normal")
+    accompaniment_wanted: bool = Field(default=False, description="The beneficiary wants a social centre's help")
+
+
+class Referral(BaseModel):
+    referral_id: str
+    partner_id: str
+    beneficiary_ref: str
+    category: BeneficiaryCategory
+    territory: str
+    eligibility_proof_ref: str
+    needs: Needs = Field(default_factory=Needs)
+    priority: Priority = Priority.NORMAL
+    accompaniment_wanted: bool = False
+    status: ReferralStatus = ReferralStatus.WAITING
+    created_at: datetime
+    fulfilled_at: datetime | None = None
+    closed_at: datetime | None = None
+    device_id: str | None = None
+    reservation_id: str | None = None
+    version: int = 0
+
+    @property
+    def beneficiary_key(self) -> tuple[str, str]:
+        """Who the beneficiary is, as far as this service may know: the partner and its pseudonym."""
+        return (self.partner_id, self.beneficiary_ref)
+
+    def moved_to(self, status: ReferralStatus, at: datetime) -> Referral:
+        """A copy in the new status (same version: the repository's conditional write checks it)."""
+        if status not in REFERRAL_TRANSITIONS[self.status]:
+            raise RuleViolation(f"referral {self.referral_id} cannot go from {self.status} to {status}")
+        changes: dict = {"status": status}
+        if status is ReferralStatus.FULFILLED:
+            changes["fulfilled_at"] = at
+        elif status in (ReferralStatus.CANCELLED, ReferralStatus.EXPIRED):
+            changes["closed_at"] = at
+        elif status is ReferralStatus.WAITING:
+            changes |= {"device_id": None, "reservation_id": None}
+        return self.model_copy(update=changes)

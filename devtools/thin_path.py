@@ -67,7 +67,7 @@ def refurbish(partners: Partners, device_id: str, drive_serial: str = "NV-0001")
     })
     partners.expect(200, "POST", f"{order}/erasure", "workshop", {"drives": [{
         "drive_serial": drive_serial, "level": "purge", "technique": "nvme_sanitize", "tool": "nvme-cli 2.8",
-        "operator": "tech-07", "passed": True, "completed_at": "2026-11-28T09:30:00Z",
+        "operator": "tech-07", "passed": True, "completed_at": "2026-11-20T09:30:00Z",
     }]})
     partners.expect(200, "POST", f"{order}/repair", "workshop", {"parts": []})
     partners.expect(200, "POST", f"{order}/installation", "workshop", {"os_name": "Linux Mint", "os_version": "22"})

@@ -25,7 +25,7 @@ DIAGNOSIS = {
 
 def erasure(serial: str, **overrides) -> dict:
     return {"drive_serial": serial, "level": "purge", "technique": "ata_secure_erase", "tool": "hdparm 9.65",
-            "operator": "tech-07", "passed": True, "completed_at": "2026-11-28T09:30:00Z"} | overrides
+            "operator": "tech-07", "passed": True, "completed_at": "2026-11-20T09:30:00Z"} | overrides
 
 
 def receive_a_two_drive_laptop(cloud: LocalCloud) -> str:

@@ -25,7 +25,7 @@ from refurb.adapters.repository import Changes, RefurbRepository, StoredRuleSet
 from refurb.domain.figures import ClosedOrder, workshop_figures
 from refurb.domain.grading import RuleSet, default_rule_set
 from refurb.domain.reports import Diagnosis, ErasureReport, InstallationReport, RepairReport, ScrapReport
-from refurb.domain.work_orders import Milestone, WarrantyClaim, WorkOrder, WorkOrderKind, WorkOrderStatus
+from refurb.domain.work_orders import Milestone, WarrantyClaim, WorkOrder, WorkOrderKind
 from refurb.domain.workshops import Workshop, WorkshopRegistration, choose_workshop
 
 MAX_ATTEMPTS = 5
@@ -113,7 +113,7 @@ def register_workshop(repository: RefurbRepository, workshop_id: str, registrati
                                                                      capacity=0)
         workshop = workshop.model_copy(update=registration.model_dump())
         repository.commit(Changes(workshops=[workshop]))
-        return workshop.model_copy(update={"version": workshop.version + 1})
+        return workshop
 
     return retrying(attempt)
 
@@ -302,7 +302,3 @@ def figures(repository: RefurbRepository, workshop_id: str, since: date, until: 
         raise RuleViolation(f"since ({since}) is after until ({until})")
     closed = repository.closed_orders(workshop_id, since.isoformat(), until.isoformat())
     return workshop_figures(workshop_id, closed, since, until)
-
-
-def queue(repository: RefurbRepository, workshop_id: str | None, status: WorkOrderStatus | None) -> list[WorkOrder]:
-    return repository.queue(workshop_id, status)

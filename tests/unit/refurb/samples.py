@@ -26,7 +26,7 @@ def diagnosis_body(**overrides: Any) -> dict[str, Any]:
 
 def erasure_body(serial: str = "NV-001", **overrides: Any) -> dict[str, Any]:
     body = {"drive_serial": serial, "level": "purge", "technique": "nvme_sanitize", "tool": "nvme-cli 2.8",
-            "operator": "tech-07", "passed": True, "completed_at": "2026-11-28T09:30:00Z"}
+            "operator": "tech-07", "passed": True, "completed_at": "2026-11-20T09:30:00Z"}
     return body | overrides
 
 

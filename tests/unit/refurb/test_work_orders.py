@@ -178,6 +178,15 @@ def test_a_level_the_technique_cannot_reach_is_invalid(level, technique):
                                                   "level": level, "technique": technique}]})
 
 
+@pytest.mark.parametrize("completed_at, message", [
+    ("2026-11-28T09:30:00", "give the time zone"),
+    ("2999-01-01T00:00:00Z", "an erasure cannot be completed in the future"),
+])
+def test_an_erasure_time_must_be_a_real_moment(completed_at, message):
+    with pytest.raises(ValidationError, match=message):
+        erased(completed_at=completed_at)
+
+
 def test_the_certificate_is_stable_for_the_same_content():
     drives = [erasure()]
     first, second = issue_certificate("dev-1", drives), issue_certificate("dev-1", list(drives))

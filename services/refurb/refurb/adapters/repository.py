@@ -63,10 +63,16 @@ class RefurbRepository:
         item = self.reader.get(f"WORKORDER#{device_id}", "WORKORDER")
         return WorkOrder.model_validate(item) if item else None
 
-    def queue(self, workshop_id: str | None, status: WorkOrderStatus | None = None) -> list[WorkOrder]:
-        """A workshop's work orders (None: the unassigned ones), oldest first; open ones unless a status is given."""
-        prefix = f"{_phase(status)}#{status.value}#" if status else "open#"
-        items = self.reader.query(f"QUEUE#{workshop_id or UNASSIGNED}", prefix, index="gsi1")
+    def queue(self, workshop_id: str | None, status: WorkOrderStatus | None = None,
+              limit: int = 200) -> list[WorkOrder]:
+        """A workshop's work orders (None: the unassigned ones): the open ones oldest first, or
+        those of one status (closed statuses newest first, as they only accumulate)."""
+        partition = f"QUEUE#{workshop_id or UNASSIGNED}"
+        if status is None:
+            items = self.reader.query(partition, "open#", index="gsi1")  # bounded by the workshop's capacity
+            return sorted((WorkOrder.model_validate(i) for i in items), key=lambda o: (o.opened_at, o.device_id))[:limit]
+        items = self.reader.query(partition, f"{_phase(status)}#{status.value}#", index="gsi1", limit=limit,
+                                  forward=status.is_open)
         return [WorkOrder.model_validate(i) for i in items]
 
     # --- workshops -----------------------------------------------------------------------------

@@ -6,6 +6,7 @@ the field before anything is read or written.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from enum import StrEnum
 
@@ -99,10 +100,23 @@ KINDS_OF = {
 }
 
 
+CLOCK_SKEW = timedelta(minutes=5)
+
+
 class ErasureRecord(DriveErasure):
     """One erasure (or destruction) of one drive, named by the serial recorded at diagnosis."""
 
     drive_serial: str = Field(min_length=1, max_length=64)
+
+    @field_validator("completed_at")
+    @classmethod
+    def _a_real_moment(cls, completed_at: datetime) -> datetime:
+        # The certificate shows it to donors: an hour without a time zone, or in the future, is a typo.
+        if completed_at.tzinfo is None:
+            raise ValueError("give the time zone (e.g. 2026-11-28T09:30:00Z)")
+        if completed_at > datetime.now(timezone.utc) + CLOCK_SKEW:
+            raise ValueError("an erasure cannot be completed in the future")
+        return completed_at
 
     @model_validator(mode="after")
     def _level_matches_technique(self) -> ErasureRecord:

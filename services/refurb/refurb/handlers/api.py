@@ -118,18 +118,19 @@ def _workshop_view(workshop: Workshop) -> dict[str, Any]:
 
 
 @app.get("/workshops/<workshop_id>/queue")
-def workshop_queue(workshop_id: WorkshopId,
-                   status: Annotated[WorkOrderStatus | None, Query()] = None) -> dict[str, Any]:
+def workshop_queue(workshop_id: WorkshopId, status: Annotated[WorkOrderStatus | None, Query()] = None,
+                   limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> dict[str, Any]:
     _own_workshop(workshop_id)
-    orders = workflow.queue(repository(), workshop_id, status)
+    orders = repository().queue(workshop_id, status, limit)
     return {"workshop_id": workshop_id, "status": status.value if status else "open",
             "work_orders": [queue_line(o) for o in orders]}
 
 
 @app.get("/unassigned-work-orders")
-def unassigned_queue(status: Annotated[WorkOrderStatus | None, Query()] = None) -> dict[str, Any]:
+def unassigned_queue(status: Annotated[WorkOrderStatus | None, Query()] = None,
+                     limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> dict[str, Any]:
     app.partner(Role.ADMIN)
-    orders = workflow.queue(repository(), None, status)
+    orders = repository().queue(None, status, limit)
     return {"status": status.value if status else "open", "work_orders": [queue_line(o) for o in orders]}
 
 

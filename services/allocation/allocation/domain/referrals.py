@@ -7,13 +7,12 @@ pseudonym never leaves allocation: events carry the referral id only.
 
 Life of a referral (`REFERRAL_TRANSITIONS` is the whole state machine):
 
-    waiting ──► reserved ──► fulfilled
-       ▲  │         │
-       │  │         ├──► waiting    the reservation was released (sale cancelled, hold
-       │  │         │               passed): back in line, at its original place
-       │  ├─────────┴──► cancelled  the partner withdrew it
-       │  └─────────────► expired   it lapsed (the service's schedule decides when)
-       └── reserved ────► expired
+    waiting  -> reserved                 a device was reserved for it
+    reserved -> fulfilled                the device was sold to the beneficiary
+    reserved -> waiting                  the reservation was released (sale cancelled,
+                                         hold passed): back in line at its original place
+    waiting | reserved -> cancelled      the partner withdrew it
+    waiting | reserved -> expired        it lapsed (the service's schedule decides when)
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ PYTHON ?= $(PYENV_ROOT)/versions/$(PYTHON_VERSION)/bin/python
 VENV := .venv
 LOCALCLOUD_VENV := .venv-localcloud
 
-.PHONY: install up deploy test unit lint layers schemas clean demo
+.PHONY: install up deploy test unit lint layers schemas clean demo import
 
 install: $(VENV)/.installed $(LOCALCLOUD_VENV)/.installed
 
@@ -50,3 +50,6 @@ clean:
 
 demo: install  ## one device through all four services, on the system `make up` started
 	$(VENV)/bin/python -m devtools.thin_path
+
+import: install  ## upload an inventory file into a lot and follow it: make import FILE=inventaire.csv LOT=<lot_id>
+	$(VENV)/bin/python -m devtools.import_inventory "$(FILE)" --lot "$(LOT)"

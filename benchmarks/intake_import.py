@@ -1,0 +1,98 @@
+"""A département's year of retirement in one file: import → registered devices → open work orders.
+
+    .venv/bin/python -m benchmarks.intake_import [rows]
+
+Starts its own emulator on a free port, deploys the system, registers the dev donor, declares
+a lot and uploads a generated inventory of `rows` rows (default 3,800; Windows-1252, `;`, with
+50 bad rows on purpose) as the warehouse. Then prints: the time until the import report (the
+upload's answer, every row checked), until every accepted row is registered (import done),
+and until refurb has a work order for every registered device (DeviceReceived through the bus,
+read in refurb's table directly); and the AWS requests the functions made, from their logs
+(see benchmarks/local_cloud.py), the benchmark's own GET polls counted apart.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+import time
+import uuid
+
+from benchmarks.local_cloud import aws_requests_so_far
+from devtools import thin_path
+from devtools.import_inventory import Importer
+from devtools.inventory_files import departement_inventory
+from devtools.localcloud.__main__ import partner_base_url, session_for
+from devtools.localcloud.deploy import deploy
+from devtools.localcloud.emulator import Emulator, free_port
+
+
+def count_work_orders(dynamodb, table: str) -> int:
+    total, kwargs = 0, {"TableName": table, "Select": "COUNT", "FilterExpression": "begins_with(pk, :p)",
+                        "ExpressionAttributeValues": {":p": {"S": "WORKORDER#"}}}
+    while True:
+        page = dynamodb.scan(**kwargs)
+        total += page["Count"]
+        if "LastEvaluatedKey" not in page:
+            return total
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def main(rows: int = 3800) -> None:
+    emulator = Emulator(port=free_port())
+    try:
+        emulator.start()
+        session = session_for(emulator.endpoint)
+        deployment = deploy(session)
+        base_url = partner_base_url(emulator.endpoint, deployment)
+        partners = thin_path.Partners(base_url)
+        logs, dynamodb = session.client("logs"), session.client("dynamodb")
+        refurb_table = deployment.outputs["RefurbTableName"]
+
+        thin_path.register_donor(partners)
+        lot = partners.expect(201, "POST", "/intake/lots", "donor", {"expected_count": rows, "pickup_site": "Rennes"})
+        generated = departement_inventory(rows, run_tag=uuid.uuid4().hex[:2].upper())
+        before_work_orders = count_work_orders(dynamodb, refurb_table)
+        time.sleep(2)  # the set-up's closing log lines
+        baseline, baseline_operations = aws_requests_so_far(logs)
+
+        importer = Importer(base_url, "dev-warehouse-key", out=io.StringIO())
+        started = time.monotonic()
+        job = importer.upload(generated.content, lot["lot_id"])
+        report_seconds = time.monotonic() - started
+        print(f"{rows:,} rows, {len(generated.content):,} bytes: {job['counts']['accepted']:,} accepted, "
+              f"{job['counts']['rejected']:,} rejected (expected {generated.accepted:,} / {len(generated.rejected_rows)})")
+        print(f"import report (every row checked, chunks queued): {report_seconds:6.1f} s")
+
+        def import_done():
+            report = importer.report(job["import_id"])
+            return report if report["status"] == "done" else None
+
+        done = thin_path.wait_for(import_done, "the import's end", timeout=1800, interval=1)
+        registered_seconds = time.monotonic() - started
+        print(f"every accepted row registered (import done):     {registered_seconds:6.1f} s "
+              f"({done['counts']['registered']:,} registered)")
+
+        target = before_work_orders + done["counts"]["registered"]
+        thin_path.wait_for(lambda: count_work_orders(dynamodb, refurb_table) >= target,
+                           "a work order for every registered device", timeout=1800, interval=1)
+        work_orders_seconds = time.monotonic() - started
+        print(f"a work order open in refurb for every device:    {work_orders_seconds:6.1f} s")
+
+        time.sleep(5)  # let the last invocations write their closing log line
+        totals, operations = aws_requests_so_far(logs)
+        delta, operations = totals - baseline, operations - baseline_operations
+        polls = delta.pop("GET polls", 0)
+        devices = done["counts"]["registered"]
+        print(f"\nAWS requests made by the functions: {sum(delta.values()):,} "
+              f"({sum(delta.values()) / devices:.1f} per device; +{polls:,} by the benchmark's GET polls)")
+        print("  by function: " + ", ".join(f"{k} {v:,}" for k, v in sorted(delta.items())))
+        print("  by operation: " + ", ".join(f"{k} {v:,}" for k, v in sorted(operations.items())))
+    finally:
+        emulator.stop()
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 3800)

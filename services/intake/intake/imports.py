@@ -37,12 +37,12 @@ def start_import(repository: IntakeRepository, queue: ImportQueue, lot: Lot, kin
 
     Raises InventoryError (the file cannot be read: nothing is stored) or RuleViolation.
     """
-    lot.require_open()
     digest = file_digest(data)
     import_id = import_id_for(lot.lot_id, kind, digest)
     existing = repository.get_import(import_id)
     if existing is not None and existing.queued_at is not None:
         return existing, False
+    lot.require_open()
 
     inventory = read_inventory(data, specs_required=kind is ImportKind.RECEPTION)
     queued, late_rejected = _check_against_register(repository, lot, kind, import_id, inventory.accepted)

@@ -300,13 +300,17 @@ def test_who_may_import_into_which_lot(lot_id, dynamodb, import_queue):
     assert get(api.handler, "/intake/imports/imp-unknown", "warehouse").status == 404
 
 
-def test_a_closed_lot_takes_no_import(lot_id, dynamodb, import_queue):
+def test_a_closed_lot_takes_no_new_import_but_still_answers_for_a_past_one(lot_id, dynamodb, import_queue):
+    past = upload(lot_id, csv_file([row("5CG1")])).body
     call(api.handler, "POST", f"/intake/lots/{lot_id}/status", "warehouse", {"status": "closed"})
     before = all_items(dynamodb)
-    response = upload(lot_id, csv_file([row()]))
+
+    response = upload(lot_id, csv_file([row("5CG2")]))
+
     assert response.status == 409
     assert response.body["message"] == f"lot {lot_id} is closed: no device can be added to it"
     assert all_items(dynamodb) == before
+    assert upload(lot_id, csv_file([row("5CG1")])).body["import_id"] == past["import_id"]
 
 
 def test_the_same_file_in_another_lot_is_another_import(donor, dynamodb, sqs, import_queue):

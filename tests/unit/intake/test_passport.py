@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from intake.domain.devices import normalize_label_code
 from intake.handlers import api, consumer
 from shared.events.refurb import DeviceScrapped, ErasureCertified
 from shared.events.sales import DeviceHandedOver, SaleCancelled
@@ -104,3 +105,11 @@ def test_a_device_rejected_at_reception_shows_as_recycled(lot_id, dynamodb):
 
 def test_every_other_route_still_needs_a_partner(received):
     assert call(api.handler, "GET", f"/intake/devices/{received['device_id']}", None).status == 401
+
+
+@pytest.mark.parametrize("typed, code", [
+    ("SV-7K2M-Q9TX", "SV-7K2M-Q9TX"), ("sv 7k2m q9tx", "SV-7K2M-Q9TX"), ("7K2MQ9TX", "SV-7K2M-Q9TX"),
+    ("SV-SVAB-C0EF", "SV-SVAB-C0EF"), ("svab-coef", "SV-SVAB-C0EF"), ("SV-1I1L-0O00", "SV-1111-0000"),
+])
+def test_label_codes_are_read_as_people_type_them(typed, code):
+    assert normalize_label_code(typed) == code

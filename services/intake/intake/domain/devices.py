@@ -161,7 +161,8 @@ def new_label_code() -> str:
 def normalize_label_code(typed: str) -> str:
     """A label code as someone may type it ('sv 7k2m q9tx', 'SV-7K2M-Q9TX') → 'SV-7K2M-Q9TX'."""
     compact = "".join(ch for ch in typed.upper() if ch.isalnum())
-    body = compact.removeprefix("SV").translate(_LABEL_MISREADINGS)
+    body = compact[2:] if len(compact) == 10 and compact.startswith("SV") else compact
+    body = body.translate(_LABEL_MISREADINGS)
     return f"SV-{body[:4]}-{body[4:]}" if len(body) == 8 else typed.strip().upper()
 
 

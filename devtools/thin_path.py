@@ -88,6 +88,19 @@ def register_donor(partners: Partners, territory: str = "35") -> dict:
     return response.json()
 
 
+# The dev referrer partner (devtools/dev-partners.json), as the administrator registers it in allocation.
+REFERRER = {"partner_id": "social-services-35", "name": "Services sociaux du Département", "kind": "social_services"}
+
+
+def register_referrer(partners: Partners, territory: str = "35") -> dict:
+    """Register the dev referrer for `territory` (its referrals' territory); again: an update."""
+    body = {k: v for k, v in REFERRER.items() if k != "partner_id"} | {"territory": territory}
+    response = partners.call("PUT", f"/allocation/partners/{REFERRER['partner_id']}", "admin", body)
+    if response.status_code not in (200, 201):
+        raise StepFailed(f"PUT /allocation/partners/{REFERRER['partner_id']} → {response.status_code}: {response.text}")
+    return response.json()
+
+
 @dataclass
 class ThinPathRun:
     device_id: str
@@ -125,6 +138,7 @@ def run(partners: Partners, territory: str = "35") -> ThinPathRun:
     refurbish(partners, device_id)
     lap("device ready")
 
+    register_referrer(partners, territory)
     referral = partners.expect(201, "POST", "/allocation/referrals", "referrer", {
         "beneficiary_ref": f"FT-{uuid.uuid4().hex[:8]}", "category": "job_seeker", "territory": territory,
         "eligibility_proof_ref": "attestation-2026-11",

@@ -1,107 +1,445 @@
-"""Allocation's use cases: match and reserve, fulfil on sale. Handlers call these."""
+"""Allocation's use cases: refer, match and reserve, fulfil, release (cancellation, partner's choice,
+cancelled sale, expiry). Handlers call these; the rules are in `allocation.domain`.
+
+Every state change and the event announcing it are one transaction, conditional on the
+versions read (`AllocationRepository.commit`): a device is never reserved twice and a
+referral never holds two devices, whoever races. A lost race is retried with fresh reads.
+
+Matching runs both ways: a device that comes into the pool (ready, or released) looks for
+the first waiting referral it may go to; a referral that comes into line (new, or back)
+looks for a device. After a release the device looks first, then the referral.
+"""
 
 from __future__ import annotations
 
+import re
 import uuid
-from datetime import datetime, timezone
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 
+from pydantic import ValidationError
+
+from shared.errors import RuleViolation
 from shared.events import EventEnvelope
-from shared.events.allocation import DeviceReserved
+from shared.events.allocation import DeviceReserved, ReservationReleased
+from shared.events.refurb import DeviceReady
+from shared.events.sales import DeviceSold, SaleCancelled
+from shared.events.vocabulary import FunctionalSummary
 from shared.observability import logger
 from shared.outbox import ConcurrencyConflict
 
 from allocation.adapters.repository import AllocationRepository
+from allocation.domain.devices import AvailableDevice, DeviceStatus
+from allocation.domain.eligibility import ensure_eligible
 from allocation.domain.matching import (
-    DeviceStatus,
     Match,
-    ReferralStatus,
-    longest_waiting_first,
-    oldest_device_first,
+    MatchingPolicy,
+    WaitingPool,
+    choose_device_for_referral,
+    choose_referral_for_device,
     reservation_deadline,
+    territory_window_ends_at,
 )
+from allocation.domain.needs import FunctionalFacts
+from allocation.domain.referrals import OPEN_STATUSES, Referral, ReferralRequest, ReferralStatus
+from allocation.domain.reservation import ReleaseReason, Reservation, ReservationStatus
 
 MATCH_ATTEMPTS = 5
+"""Tries of a use case whose write lost a race, besides one per candidate another writer may take."""
+SWEEP_BATCH = 200
 
 
-def reserve(repository: AllocationRepository, match: Match, cause: EventEnvelope | None = None) -> dict:
-    now = datetime.now(timezone.utc)
-    reservation_id = str(uuid.uuid4())
+@dataclass(frozen=True)
+class Cause:
+    """What the events of a use case are linked to: the business flow, and what triggered them."""
+
+    correlation_id: str | None = None
+    causation_id: str | None = None
+
+    @classmethod
+    def of(cls, envelope: EventEnvelope | None) -> Cause:
+        return cls(envelope.correlation_id, envelope.event_id) if envelope else cls()
+
+
+# --- matching and reserving -----------------------------------------------------------------------
+
+def reserve(repository: AllocationRepository, match: Match, policy: MatchingPolicy, now: datetime,
+            cause: Cause = Cause()) -> Reservation:
+    """Reserve the match's device for its referral, with the explanation; ConcurrencyConflict if
+    either changed since it was read."""
     device, referral = match.device, match.referral
-    reservation = {
-        "reservation_id": reservation_id,
-        "device_id": device.device_id,
-        "referral_id": referral.referral_id,
-        "status": "active",
-        "reserved_at": now.isoformat(),
-        "expires_at_iso": reservation_deadline(now).isoformat(),
-        "explanation": match.explanation,
-    }
+    reservation_id = str(uuid.uuid4())
+    held_until = reservation_deadline(now, policy)
     event = DeviceReserved(
-        device_id=device.device_id,
-        reservation_id=reservation_id,
-        referral_id=referral.referral_id,
-        beneficiary_category=referral.category,
-        grade=device.grade,
-        device_type=device.device_type,
-        expires_at=reservation_deadline(now),
-    ).to_envelope(
-        occurred_at=now,
-        correlation_id=cause.correlation_id if cause else None,
-        causation_id=cause.event_id if cause else None,
+        device_id=device.device_id, reservation_id=reservation_id, referral_id=referral.referral_id,
+        beneficiary_category=referral.category, grade=device.grade, device_type=device.device_type,
+        expires_at=held_until,
+    ).to_envelope(occurred_at=now, correlation_id=cause.correlation_id, causation_id=cause.causation_id)
+    reservation = Reservation(
+        reservation_id=reservation_id, device_id=device.device_id, referral_id=referral.referral_id,
+        partner_id=referral.partner_id, reserved_at=now, held_until=held_until, explanation=match.explanation,
+        correlation_id=event.correlation_id,
     )
-    reserved_device = device.model_copy(update={"status": DeviceStatus.RESERVED, "reservation_id": reservation_id})
-    reserved_referral = referral.model_copy(update={
-        "status": ReferralStatus.RESERVED, "device_id": device.device_id, "reservation_id": reservation_id,
-    })
-    # The copies keep the versions read: the write succeeds only if neither changed since.
-    repository.reserve(reserved_device, reserved_referral, reservation, event)
-    logger.info("device reserved", extra={"device_id": device.device_id, "referral_id": referral.referral_id})
+    reserved = referral.moved_to(ReferralStatus.RESERVED, now).model_copy(
+        update={"device_id": device.device_id, "reservation_id": reservation_id})
+    repository.commit(create=(reservation,), save=(device.reserved_for(reservation_id), reserved), publish=(event,))
+    logger.info("device reserved", extra={"device_id": device.device_id, "referral_id": referral.referral_id,
+                                          "reservation_id": reservation_id})
     return reservation
 
 
-def match_device(repository: AllocationRepository, device_id: str, cause: EventEnvelope | None = None) -> dict | None:
-    """A device became ready: give it to the longest-waiting referral, if any."""
-    for _ in range(MATCH_ATTEMPTS):
-        device = repository.get_device(device_id)
-        if device is None or device.status is not DeviceStatus.AVAILABLE:
-            return None
-        match = longest_waiting_first(device, repository.waiting_referrals())
+def _waiting_pool(repository: AllocationRepository) -> tuple[WaitingPool, dict[str, list[Referral]]]:
+    """Every waiting referral, indexed; and, per device, the waiting referrals that declined it."""
+    waiting = repository.waiting_referrals()
+    declined: dict[str, list[Referral]] = defaultdict(list)
+    for referral in waiting:
+        for device_id in referral.declined_device_ids:
+            declined[device_id].append(referral)
+    return WaitingPool(waiting), declined
+
+
+def _refresh(pool: WaitingPool, declined: dict[str, list[Referral]], repository: AllocationRepository,
+             referral_id: str) -> None:
+    """Replace a referral of the pool by what the table holds now (it may have left the line)."""
+    if referral_id in pool:
+        pool.remove(referral_id)
+    for referrals in declined.values():
+        referrals[:] = [r for r in referrals if r.referral_id != referral_id]
+    fresh = repository.get_referral(referral_id)
+    if fresh is not None and fresh.status is ReferralStatus.WAITING:
+        pool.add(fresh)
+        for device_id in fresh.declined_device_ids:
+            declined[device_id].append(fresh)
+
+
+def match_devices(repository: AllocationRepository, device_ids: Iterable[str], now: datetime,
+                  cause: Cause = Cause()) -> list[Reservation]:
+    """Each available device (in turn) goes to the first waiting referral it may go to.
+
+    One `WaitingPool` is built for all of them; each reserved referral leaves it. A device
+    that keeps losing races raises ConcurrencyConflict (a consumer's message is then retried).
+    """
+    device_ids = list(device_ids)
+    if not device_ids:
+        return []
+    policy = repository.matching_policy()
+    pool, declined = _waiting_pool(repository)
+    made: list[Reservation] = []
+    for device_id in device_ids:
+        # A lost race means another reservation was made: at most one per waiting referral.
+        for _ in range(MATCH_ATTEMPTS + len(pool)):
+            device = repository.get_device(device_id)
+            if device is None or device.status is not DeviceStatus.AVAILABLE:
+                break
+            set_aside = [pool.remove(r.referral_id) for r in declined.get(device_id, ()) if r.referral_id in pool]
+            try:
+                match = choose_referral_for_device(device, pool, policy, now)
+            finally:
+                for referral in set_aside:
+                    pool.add(referral)
+            if match is None:
+                break
+            try:
+                made.append(reserve(repository, match, policy, now, cause))
+                pool.remove(match.referral.referral_id)
+                break
+            except ConcurrencyConflict as conflict:
+                logger.info("reservation raced, retrying", extra={"reason": str(conflict)})
+                _refresh(pool, declined, repository, match.referral.referral_id)
+        else:
+            raise ConcurrencyConflict(f"device {device_id} kept racing other reservations: retry")
+    return made
+
+
+def match_referral(repository: AllocationRepository, referral_id: str, now: datetime,
+                   cause: Cause = Cause()) -> Reservation | None:
+    """A waiting referral takes the device the rules give it, if any."""
+    policy = repository.matching_policy()
+    referral = repository.get_referral(referral_id)
+    if referral is None or referral.status is not ReferralStatus.WAITING:
+        return None
+    devices = repository.available_devices()
+    # A lost race means another reservation was made: at most one per available device.
+    for attempt in range(MATCH_ATTEMPTS + len(devices)):
+        if attempt:
+            referral = repository.get_referral(referral_id)
+            if referral is None or referral.status is not ReferralStatus.WAITING:
+                return None
+        candidates = [d for d in devices if d.device_id not in referral.declined_device_ids]
+        match = choose_device_for_referral(referral, candidates, policy, now)
         if match is None:
             return None
         try:
-            return reserve(repository, match, cause)
+            return reserve(repository, match, policy, now, cause)
         except ConcurrencyConflict as conflict:
             logger.info("reservation raced, retrying", extra={"reason": str(conflict)})
-    return None
+            chosen = match.device.device_id
+            fresh = repository.get_device(chosen)
+            devices = [d for d in devices if d.device_id != chosen]
+            if fresh is not None and fresh.status is DeviceStatus.AVAILABLE:
+                devices.append(fresh)
+    raise ConcurrencyConflict(f"referral {referral_id} kept racing other reservations: retry")
 
 
-def match_referral(repository: AllocationRepository, referral_id: str) -> dict | None:
-    """A referral arrived: give it the device ready longest, if any."""
+def _rematch(repository: AllocationRepository, device_id: str | None, referral_id: str | None, now: datetime,
+             cause: Cause) -> None:
+    """After a release: the device looks for a referral, then the referral (if back in line) for a device.
+
+    The release is already committed: a match that keeps racing is left to the next trigger
+    and logged, rather than failing the request that released."""
+    try:
+        if device_id:
+            match_devices(repository, [device_id], now, cause)
+        if referral_id:
+            match_referral(repository, referral_id, now, cause)
+    except ConcurrencyConflict as conflict:
+        logger.warning("matching after a release kept racing", extra={"reason": str(conflict)})
+
+
+# --- referrals ------------------------------------------------------------------------------------
+
+def refer(repository: AllocationRepository, partner_id: str, request: ReferralRequest, now: datetime,
+          cause: Cause = Cause()) -> Referral:
+    """A registered partner refers a beneficiary: eligibility first, then the referral looks for a device."""
+    partner = repository.get_partner(partner_id)
+    if partner is None:
+        raise RuleViolation(f"partner {partner_id} is not registered as a referral partner: an administrator "
+                            f"registers it (PUT /allocation/partners/{partner_id}) before it refers")
+    territory = partner.referral_territory(request)
+    rules = repository.eligibility_rules()
+    for attempt in range(2):
+        beneficiary = repository.beneficiary(partner_id, request.beneficiary_ref)
+        ensure_eligible(request, rules, repository.referrals(beneficiary.referral_ids), now)
+        referral = Referral(referral_id=str(uuid.uuid4()), partner_id=partner_id, created_at=now,
+                            **(request.model_dump() | {"territory": territory}))
+        try:
+            # With the beneficiary's record, conditional on the version read: of two simultaneous
+            # referrals of the same person, one fails here and is checked again (and refused).
+            repository.commit(create=(referral,), save=(beneficiary.with_referral(referral.referral_id),))
+            break
+        except ConcurrencyConflict:
+            if attempt:
+                raise
+    logger.info("referral made", extra={"referral_id": referral.referral_id, "partner_id": partner_id})
+    try:
+        match_referral(repository, referral.referral_id, now, cause)
+    except ConcurrencyConflict as conflict:
+        logger.warning("matching a new referral kept racing", extra={"reason": str(conflict)})
+    return repository.get_referral(referral.referral_id)
+
+
+def _reserved_pair(repository: AllocationRepository,
+                   reservation: Reservation) -> tuple[AvailableDevice, Referral]:
+    device = repository.get_device(reservation.device_id)
+    referral = repository.get_referral(reservation.referral_id)
+    if device is None or referral is None:
+        raise LookupError(f"reservation {reservation.reservation_id} names an unknown device or referral")
+    return device, referral
+
+
+def _released_event(reservation: Reservation, reason: ReleaseReason, now: datetime,
+                    cause: Cause) -> EventEnvelope:
+    return ReservationReleased(
+        device_id=reservation.device_id, reservation_id=reservation.reservation_id,
+        referral_id=reservation.referral_id, reason=reason.value,
+    ).to_envelope(occurred_at=now, correlation_id=cause.correlation_id or reservation.correlation_id,
+                  causation_id=cause.causation_id)
+
+
+def cancel_referral(repository: AllocationRepository, referral_id: str, reason: str, now: datetime,
+                    cause: Cause = Cause()) -> Referral:
+    """The partner withdraws a referral: a waiting one is closed; a reserved one too, and its device
+    goes back to the pool (ReservationReleased) and to the next in line."""
     for _ in range(MATCH_ATTEMPTS):
         referral = repository.get_referral(referral_id)
-        if referral is None or referral.status is not ReferralStatus.WAITING:
-            return None
-        match = oldest_device_first(referral, repository.available_devices())
-        if match is None:
-            return None
+        if referral is None:
+            raise LookupError(f"no referral {referral_id}")
+        cancelled = referral.moved_to(ReferralStatus.CANCELLED, now, because=reason)  # RuleViolation if closed
         try:
-            return reserve(repository, match)
+            if referral.status is ReferralStatus.WAITING:
+                repository.commit(save=(cancelled,))
+                return repository.get_referral(referral_id)
+            reservation = repository.get_reservation(referral.reservation_id)
+            device, _ = _reserved_pair(repository, reservation)
+            repository.commit(
+                save=(reservation.released(ReleaseReason.REFERRAL_CANCELLED, now, note=reason),
+                      device.back_in_pool(), cancelled),
+                publish=(_released_event(reservation, ReleaseReason.REFERRAL_CANCELLED, now, cause),))
         except ConcurrencyConflict as conflict:
-            logger.info("reservation raced, retrying", extra={"reason": str(conflict)})
-    return None
+            logger.info("cancellation raced, retrying", extra={"reason": str(conflict)})
+            continue
+        _rematch(repository, device.device_id, None, now, cause)
+        return repository.get_referral(referral_id)
+    raise ConcurrencyConflict(f"referral {referral_id} kept changing: retry")
 
 
-def fulfil(repository: AllocationRepository, device_id: str, reservation_id: str) -> None:
-    """The reserved device was sold: reservation, device and referral are done."""
-    reservation = repository.get_reservation(reservation_id)
-    device = repository.get_device(device_id)
-    if reservation is None or device is None:
-        raise LookupError(f"sale of {device_id} for unknown reservation {reservation_id}")
-    if reservation["status"] == "fulfilled":
-        return
-    referral = repository.get_referral(reservation["referral_id"])
-    repository.fulfil(
-        device.model_copy(update={"status": DeviceStatus.SOLD}),
-        referral.model_copy(update={"status": ReferralStatus.FULFILLED}),
-        {**reservation, "status": "fulfilled"},
+def release(repository: AllocationRepository, reservation_id: str, note: str, now: datetime,
+            cause: Cause = Cause()) -> Reservation:
+    """The partner chose to release a reservation (the device does not suit): the device goes back to
+    the pool, the referral back in line at its place, and it is never offered that device again."""
+    for _ in range(MATCH_ATTEMPTS):
+        reservation = repository.get_reservation(reservation_id)
+        if reservation is None:
+            raise LookupError(f"no reservation {reservation_id}")
+        if reservation.status is not ReservationStatus.ACTIVE:
+            raise RuleViolation(f"reservation {reservation_id} is {reservation.status}: only an active "
+                                "reservation can be released")
+        device, referral = _reserved_pair(repository, reservation)
+        back = referral.moved_to(ReferralStatus.WAITING, now).declining(device.device_id)
+        try:
+            repository.commit(
+                save=(reservation.released(ReleaseReason.PARTNER_RELEASED, now, note=note), device.back_in_pool(),
+                      back),
+                publish=(_released_event(reservation, ReleaseReason.PARTNER_RELEASED, now, cause),))
+        except ConcurrencyConflict as conflict:
+            logger.info("release raced, retrying", extra={"reason": str(conflict)})
+            continue
+        _rematch(repository, device.device_id, referral.referral_id, now, cause)
+        return repository.get_reservation(reservation_id)
+    raise ConcurrencyConflict(f"reservation {reservation_id} kept changing: retry")
+
+
+# --- the schedule ---------------------------------------------------------------------------------
+
+def _expire(repository: AllocationRepository, reservation_id: str, now: datetime) -> str | None:
+    """Release one reservation whose hold passed; the device id if it went back to the pool."""
+    reservation = repository.get_reservation(reservation_id)  # the index may lag: read it again
+    if reservation is None or not reservation.is_due(now):
+        return None
+    device, referral = _reserved_pair(repository, reservation)
+    expired = referral.moved_to(ReferralStatus.EXPIRED, now, because=(
+        f"the reserved device was not collected by {reservation.held_until.isoformat()}"))
+    repository.commit(
+        save=(reservation.released(ReleaseReason.EXPIRED, now), device.back_in_pool(), expired),
+        publish=(_released_event(reservation, ReleaseReason.EXPIRED, now, Cause()),))
+    logger.info("reservation expired", extra={"reservation_id": reservation_id, "device_id": device.device_id})
+    return device.device_id
+
+
+def sweep(repository: AllocationRepository, now: datetime, batch: int = SWEEP_BATCH) -> dict[str, int]:
+    """What the schedule runs: release the reservations whose hold passed (their referrals expire),
+    then match again the devices back in the pool and those whose territory window ended."""
+    released: list[str] = []
+    for reservation in repository.due_reservations(now, batch):
+        try:
+            device_id = _expire(repository, reservation.reservation_id, now)
+        except ConcurrencyConflict as conflict:  # sold or released meanwhile: the next run looks again
+            logger.info("expiry raced", extra={"reason": str(conflict)})
+            continue
+        except (LookupError, RuleViolation) as error:  # one inconsistent item must not stop the others
+            logger.error("reservation cannot expire", extra={"reservation_id": reservation.reservation_id,
+                                                             "reason": str(error)})
+            continue
+        if device_id:
+            released.append(device_id)
+    windows = repository.windows_ended(now, batch)
+    made: list[Reservation] = []
+    try:
+        made = match_devices(repository, [*released, *windows], now)
+    except ConcurrencyConflict as conflict:  # the window markers stay: the next run matches them again
+        logger.warning("matching after expiry kept racing", extra={"reason": str(conflict)})
+    else:
+        for device_id in windows:
+            repository.window_done(device_id, now)
+    return {"expired": len(released), "windows_ended": len(windows), "reserved": len(made)}
+
+
+# --- what other services tell us ------------------------------------------------------------------
+
+_LAYOUT_SEPARATORS = re.compile(r"[^a-z0-9_-]+")
+
+
+def functional_facts(summary: FunctionalSummary) -> FunctionalFacts:
+    """Allocation's copy of refurb's functional summary. A keyboard layout this service cannot
+    compare (odd spelling) is normalised, or dropped: then no keyboard requirement is met."""
+    facts = summary.model_dump()
+    layout = facts.get("keyboard_layout")
+    if layout:
+        facts["keyboard_layout"] = _LAYOUT_SEPARATORS.sub("-", layout.strip().lower()).strip("-") or None
+    try:
+        return FunctionalFacts.model_validate(facts)
+    except ValidationError:
+        logger.warning("keyboard layout not understood", extra={"keyboard_layout": layout})
+        return FunctionalFacts.model_validate(facts | {"keyboard_layout": None})
+
+
+def device_ready(repository: AllocationRepository, event: DeviceReady, envelope: EventEnvelope,
+                 now: datetime) -> list[Reservation]:
+    """A ready device joins the pool (once, whatever the redeliveries) and looks for a referral."""
+    device = AvailableDevice(
+        device_id=event.device_id, grade=event.grade, device_type=event.device_type, specs=event.specs,
+        provenance=event.provenance, ready_at=envelope.occurred_at, functional=functional_facts(event.functional),
     )
+    if not repository.add_device(device, territory_window_ends_at(device, repository.matching_policy())):
+        logger.info("device already in allocation", extra={"device_id": event.device_id})
+    return match_devices(repository, [event.device_id], now, Cause.of(envelope))
+
+
+def fulfil(repository: AllocationRepository, event: DeviceSold, envelope: EventEnvelope) -> None:
+    """The reserved device was sold: reservation, device and referral are done (fulfilled_at = sale time)."""
+    reservation = repository.get_reservation(event.reservation_id)
+    if reservation is None or reservation.device_id != event.device_id:
+        raise LookupError(f"sale of {event.device_id} for unknown reservation {event.reservation_id}")
+    if event.sale_id in reservation.cancelled_sale_ids:
+        logger.info("sale already cancelled", extra={"sale_id": event.sale_id})  # SaleCancelled came first
+        return
+    if reservation.status is ReservationStatus.FULFILLED and reservation.sale_id == event.sale_id:
+        return  # the same sale announced again
+    if reservation.status is not ReservationStatus.ACTIVE:
+        raise RuleViolation(
+            f"sale {event.sale_id} of device {event.device_id} crossed the end of reservation "
+            f"{event.reservation_id} ({reservation.status}, {reservation.released_because}): "
+            "an administrator settles it")
+    device, referral = _reserved_pair(repository, reservation)
+    at = envelope.occurred_at
+    repository.commit(save=(reservation.fulfilled(event.sale_id, at), device.sold(),
+                            referral.moved_to(ReferralStatus.FULFILLED, at)))
+    logger.info("referral fulfilled", extra={"referral_id": referral.referral_id, "device_id": device.device_id})
+
+
+def sale_cancelled(repository: AllocationRepository, event: SaleCancelled, envelope: EventEnvelope,
+                   now: datetime) -> None:
+    """A sale was cancelled before handover: its reservation is released (ReservationReleased), the
+    device goes back to the pool and the referral back in line at its place; both are matched again.
+
+    SaleCancelled may arrive before the DeviceSold it cancels (queues do not keep order): the
+    reservation, still active, is released and remembers the sale, so the late DeviceSold is ignored.
+    """
+    cause = Cause.of(envelope)
+    for _ in range(MATCH_ATTEMPTS):
+        reservation = repository.get_reservation(event.reservation_id)
+        if reservation is None or reservation.device_id != event.device_id:
+            raise LookupError(f"cancelled sale of {event.device_id} for unknown reservation {event.reservation_id}")
+        if event.sale_id in reservation.cancelled_sale_ids:
+            break  # released already (this is a retry): only the matching may remain to do
+        sold_here = reservation.status is ReservationStatus.FULFILLED and reservation.sale_id == event.sale_id
+        if reservation.status is not ReservationStatus.ACTIVE and not sold_here:
+            logger.warning("cancelled sale of a reservation that ended otherwise",
+                           extra={"reservation_id": reservation.reservation_id, "status": reservation.status})
+            return
+        device, referral = _reserved_pair(repository, reservation)
+        back = referral.moved_to(ReferralStatus.WAITING, now)
+        saves = [reservation.released(ReleaseReason.SALE_CANCELLED, now).with_cancelled_sale(event.sale_id),
+                 device.back_in_pool()]
+        if referral.status is ReferralStatus.FULFILLED:
+            # Back in line, unless the beneficiary was referred again meanwhile (possible only when the
+            # period rule is off): one open referral per beneficiary. The record guards the race.
+            beneficiary = repository.beneficiary(referral.partner_id, referral.beneficiary_ref)
+            others_open = [r for r in repository.referrals(beneficiary.referral_ids)
+                           if r.referral_id != referral.referral_id and r.status in OPEN_STATUSES]
+            if others_open and repository.eligibility_rules().one_open_referral:
+                back = back.moved_to(ReferralStatus.CANCELLED, now, because=(
+                    f"the sale was cancelled and the beneficiary has referral {others_open[0].referral_id} open"))
+            saves.append(beneficiary)
+        try:
+            repository.commit(save=(*saves, back),
+                              publish=(_released_event(reservation, ReleaseReason.SALE_CANCELLED, now, cause),))
+            break
+        except ConcurrencyConflict as conflict:
+            logger.info("release after a cancelled sale raced, retrying", extra={"reason": str(conflict)})
+    else:
+        raise ConcurrencyConflict(f"reservation {event.reservation_id} kept changing: retry")
+    match_devices(repository, [event.device_id], now, cause)
+    match_referral(repository, reservation.referral_id, now, cause)

@@ -1,22 +1,67 @@
-"""Allocation's table: its projection of ready devices, referrals and reservations.
+"""Allocation's table: referral partners, policies, referrals and their beneficiaries, its projection
+of ready devices, and reservations.
 
-Waiting referrals and available devices are listed through a sparse index (`gsi1`):
-the index key is removed when they are reserved, so a reserved one cannot be listed.
+Four lists are read through the sparse index `gsi1`, each a partition whose entries exist
+only while they matter, so that a list never holds what it should not:
+
+| gsi1pk                 | gsi1sk                    | present while                      |
+|------------------------|---------------------------|------------------------------------|
+| `REFERRALS#waiting`    | created_at # referral id  | the referral waits (fairness order)|
+| `DEVICES#available`    | ready_at # device id      | the device is in the pool          |
+| `RESERVATIONS#active`  | held_until # reservation  | the reservation holds: expiry      |
+| `DEVICES#window-ends`  | window end # device id    | a device's territory window is due |
+
+Index times are UTC with microseconds (`index_time`), so that text order is time order.
+Every state change goes through one `UnitOfWork` (conditional on the versions read).
 """
 
 from __future__ import annotations
 
 import os
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from shared.dynamo import TableReader
 from shared.events import EventEnvelope
 from shared.outbox import ConcurrencyConflict, UnitOfWork
 
-from allocation.domain.matching import AvailableDevice, DeviceStatus, Referral, ReferralStatus
+from allocation.domain.devices import AvailableDevice, DeviceStatus
+from allocation.domain.eligibility import DEFAULT_ELIGIBILITY_RULES, BeneficiaryRecord, EligibilityRules
+from allocation.domain.matching import DEFAULT_MATCHING_POLICY, MatchingPolicy
+from allocation.domain.partners import ReferralPartner
+from allocation.domain.referrals import Referral, ReferralStatus
+from allocation.domain.reservation import Reservation, ReservationStatus
 
 WAITING = "REFERRALS#waiting"
 AVAILABLE = "DEVICES#available"
+ACTIVE_RESERVATIONS = "RESERVATIONS#active"
+WINDOW_ENDS = "DEVICES#window-ends"
+
+Policy = TypeVar("Policy", EligibilityRules, MatchingPolicy)
+POLICIES: dict[str, tuple[type[BaseModel], BaseModel]] = {
+    "eligibility": (EligibilityRules, DEFAULT_ELIGIBILITY_RULES),
+    "matching": (MatchingPolicy, DEFAULT_MATCHING_POLICY),
+}
+
+
+def index_time(at: datetime) -> str:
+    """A time as index text: UTC, fixed width, so that comparing texts compares times."""
+    return at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass(frozen=True)
+class StoredPolicy:
+    policy: Any
+    version: int
+    """0: the default, never changed."""
+    changed_by: str | None = None
+    changed_at: str | None = None
+
+
+Aggregate = Referral | AvailableDevice | Reservation | BeneficiaryRecord | ReferralPartner
 
 
 class AllocationRepository:
@@ -28,41 +73,124 @@ class AllocationRepository:
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self.table_name, client=self.client)
 
-    # items
+    # --- items ------------------------------------------------------------------------------------
+
     @staticmethod
-    def referral_item(referral: Referral) -> dict[str, Any]:
-        item = {"pk": f"REFERRAL#{referral.referral_id}", "sk": "REFERRAL",
-                **referral.model_dump(mode="json", exclude={"version"})}
-        if referral.status is ReferralStatus.WAITING:
-            item |= {"gsi1pk": WAITING, "gsi1sk": f"{referral.created_at.isoformat()}#{referral.referral_id}"}
+    def item(aggregate: Aggregate) -> dict[str, Any]:
+        body = aggregate.model_dump(mode="json", exclude={"version"})
+        if isinstance(aggregate, Referral):
+            item = {"pk": f"REFERRAL#{aggregate.referral_id}", "sk": "REFERRAL", **body}
+            if aggregate.status is ReferralStatus.WAITING:
+                item |= {"gsi1pk": WAITING, "gsi1sk": f"{index_time(aggregate.created_at)}#{aggregate.referral_id}"}
+        elif isinstance(aggregate, AvailableDevice):
+            item = {"pk": f"DEVICE#{aggregate.device_id}", "sk": "DEVICE", **body}
+            if aggregate.status is DeviceStatus.AVAILABLE:
+                item |= {"gsi1pk": AVAILABLE, "gsi1sk": f"{index_time(aggregate.ready_at)}#{aggregate.device_id}"}
+        elif isinstance(aggregate, Reservation):
+            item = {"pk": f"RESERVATION#{aggregate.reservation_id}", "sk": "RESERVATION", **body}
+            if aggregate.status is ReservationStatus.ACTIVE:
+                item |= {"gsi1pk": ACTIVE_RESERVATIONS,
+                         "gsi1sk": f"{index_time(aggregate.held_until)}#{aggregate.reservation_id}"}
+        elif isinstance(aggregate, BeneficiaryRecord):
+            item = {"pk": f"BENEFICIARY#{aggregate.partner_id}#{aggregate.beneficiary_ref}", "sk": "BENEFICIARY",
+                    **body}
+        elif isinstance(aggregate, ReferralPartner):
+            item = {"pk": f"PARTNER#{aggregate.partner_id}", "sk": "PARTNER", **body}
+        else:
+            raise TypeError(f"no item for {type(aggregate).__name__}")
         return item
 
     @staticmethod
-    def device_item(device: AvailableDevice) -> dict[str, Any]:
-        item = {"pk": f"DEVICE#{device.device_id}", "sk": "DEVICE",
-                **device.model_dump(mode="json", exclude={"version"})}
-        if device.status is DeviceStatus.AVAILABLE:
-            item |= {"gsi1pk": AVAILABLE, "gsi1sk": f"{device.ready_at.isoformat()}#{device.device_id}"}
-        return item
+    def _label(aggregate: Aggregate) -> str:
+        if isinstance(aggregate, Referral):
+            return f"referral {aggregate.referral_id}"
+        if isinstance(aggregate, AvailableDevice):
+            return f"device {aggregate.device_id}"
+        if isinstance(aggregate, Reservation):
+            return f"reservation {aggregate.reservation_id}"
+        if isinstance(aggregate, BeneficiaryRecord):
+            return "the beneficiary's record"  # never the pseudonym: messages may be logged
+        return f"partner {aggregate.partner_id}"
 
-    # referrals
-    def add_referral(self, referral: Referral) -> None:
-        work = self.unit_of_work()
-        work.create(self.referral_item(referral), f"referral {referral.referral_id} already exists")
+    def commit(self, *, create: tuple[Aggregate, ...] = (), save: tuple[Aggregate, ...] = (),
+               publish: tuple[EventEnvelope, ...] = (), unit_of_work: UnitOfWork | None = None) -> None:
+        """One transaction: new aggregates (must not exist), changed ones (each only if unchanged since
+        read, `version`), and the events announcing the change. ConcurrencyConflict otherwise."""
+        work = unit_of_work or self.unit_of_work()
+        for aggregate in create:
+            work.create(self.item(aggregate), f"{self._label(aggregate)} already exists")
+        for aggregate in save:
+            if aggregate.version == 0:
+                work.create(self.item(aggregate), f"{self._label(aggregate)} was created meanwhile")
+            else:
+                work.save(self.item(aggregate), read_version=aggregate.version,
+                          conflict_message=f"{self._label(aggregate)} changed meanwhile")
+        for event in publish:
+            work.publish(event)
         work.commit()
+
+    # --- partners and policies --------------------------------------------------------------------
+
+    def get_partner(self, partner_id: str) -> ReferralPartner | None:
+        item = self.reader.get(f"PARTNER#{partner_id}", "PARTNER")
+        return ReferralPartner.model_validate(item) if item else None
+
+    def policy(self, kind: str) -> StoredPolicy:
+        model, default = POLICIES[kind]
+        item = self.reader.get(f"POLICY#{kind}", "POLICY")
+        if item is None:
+            return StoredPolicy(default, 0)
+        return StoredPolicy(model.model_validate(item["policy"]), int(item["version"]), item.get("changed_by"),
+                            item.get("changed_at"))
+
+    def eligibility_rules(self) -> EligibilityRules:
+        return self.policy("eligibility").policy
+
+    def matching_policy(self) -> MatchingPolicy:
+        return self.policy("matching").policy
+
+    def save_policy(self, kind: str, policy: BaseModel, read_version: int, changed_by: str, at: datetime) -> int:
+        work = self.unit_of_work()
+        item = {"pk": f"POLICY#{kind}", "sk": "POLICY", "policy": policy.model_dump(mode="json"),
+                "changed_by": changed_by, "changed_at": at.isoformat()}
+        if read_version == 0:
+            work.create(item, f"the {kind} policy changed meanwhile")
+        else:
+            work.save(item, read_version=read_version, conflict_message=f"the {kind} policy changed meanwhile")
+        work.commit()
+        return read_version + 1
+
+    # --- referrals and beneficiaries --------------------------------------------------------------
 
     def get_referral(self, referral_id: str) -> Referral | None:
         item = self.reader.get(f"REFERRAL#{referral_id}", "REFERRAL")
         return Referral.model_validate(item) if item else None
 
-    def waiting_referrals(self, limit: int = 100) -> list[Referral]:
-        return [Referral.model_validate(i) for i in self.reader.query(WAITING, index="gsi1", limit=limit)]
+    def waiting_referrals(self) -> list[Referral]:
+        """Every waiting referral, in fairness-index order (all pages)."""
+        return [Referral.model_validate(i) for i in self.reader.query(WAITING, index="gsi1")]
 
-    # devices
-    def add_device(self, device: AvailableDevice) -> bool:
-        """False if the device is already known (a redelivered DeviceReady)."""
+    def beneficiary(self, partner_id: str, beneficiary_ref: str) -> BeneficiaryRecord:
+        item = self.reader.get(f"BENEFICIARY#{partner_id}#{beneficiary_ref}", "BENEFICIARY")
+        if item is None:
+            return BeneficiaryRecord(partner_id=partner_id, beneficiary_ref=beneficiary_ref)
+        return BeneficiaryRecord.model_validate(item)
+
+    def referrals(self, referral_ids: tuple[str, ...]) -> list[Referral]:
+        return [r for r in (self.get_referral(i) for i in referral_ids) if r is not None]
+
+    # --- devices ----------------------------------------------------------------------------------
+
+    def add_device(self, device: AvailableDevice, window_ends_at: datetime | None) -> bool:
+        """False if the device is already known (a redelivered or re-published DeviceReady).
+
+        A device kept for its territory gets a marker in `DEVICES#window-ends`: the schedule
+        matches it again when its window ends."""
         work = self.unit_of_work()
-        work.create(self.device_item(device), f"device {device.device_id} already known")
+        work.create(self.item(device), f"device {device.device_id} already known")
+        if window_ends_at is not None:
+            work.put({"pk": f"DEVICE#{device.device_id}", "sk": "WINDOW", "ends_at": window_ends_at.isoformat(),
+                      "gsi1pk": WINDOW_ENDS, "gsi1sk": f"{index_time(window_ends_at)}#{device.device_id}"})
         try:
             work.commit()
             return True
@@ -73,32 +201,29 @@ class AllocationRepository:
         item = self.reader.get(f"DEVICE#{device_id}", "DEVICE")
         return AvailableDevice.model_validate(item) if item else None
 
-    def available_devices(self, limit: int = 100) -> list[AvailableDevice]:
-        return [AvailableDevice.model_validate(i) for i in self.reader.query(AVAILABLE, index="gsi1", limit=limit)]
+    def available_devices(self) -> list[AvailableDevice]:
+        """Every device in the pool, ready longest first (all pages)."""
+        return [AvailableDevice.model_validate(i) for i in self.reader.query(AVAILABLE, index="gsi1")]
 
-    # reservations
-    def reserve(self, device: AvailableDevice, referral: Referral, reservation: dict[str, Any],
-                event: EventEnvelope) -> None:
-        """Device and referral change together, each only if unchanged since read: never twice."""
+    def windows_ended(self, now: datetime, limit: int) -> list[str]:
+        """Devices whose territory window ended by `now` and that were not matched again since."""
+        items = self.reader.query(WINDOW_ENDS, index="gsi1", sk_between=("0", f"{index_time(now)}#~"), limit=limit)
+        return [i["pk"].removeprefix("DEVICE#") for i in items]
+
+    def window_done(self, device_id: str, at: datetime) -> None:
+        """The device was matched again after its window: its marker leaves the index."""
         work = self.unit_of_work()
-        work.save(self.device_item(device), read_version=device.version,
-                  conflict_message=f"device {device.device_id} was reserved meanwhile")
-        work.save(self.referral_item(referral), read_version=referral.version,
-                  conflict_message=f"referral {referral.referral_id} changed meanwhile")
-        work.create({"pk": f"RESERVATION#{reservation['reservation_id']}", "sk": "RESERVATION", **reservation},
-                    "reservation already exists")
-        work.publish(event)
+        work.put({"pk": f"DEVICE#{device_id}", "sk": "WINDOW", "rematched_at": at.isoformat()})
         work.commit()
 
-    def get_reservation(self, reservation_id: str) -> dict[str, Any] | None:
-        return self.reader.get(f"RESERVATION#{reservation_id}", "RESERVATION")
+    # --- reservations -----------------------------------------------------------------------------
 
-    def fulfil(self, device: AvailableDevice, referral: Referral, reservation: dict[str, Any]) -> None:
-        work = self.unit_of_work()
-        work.save(self.device_item(device), read_version=device.version,
-                  conflict_message=f"device {device.device_id} changed meanwhile")
-        work.save(self.referral_item(referral), read_version=referral.version,
-                  conflict_message=f"referral {referral.referral_id} changed meanwhile")
-        work.save({"pk": f"RESERVATION#{reservation['reservation_id']}", "sk": "RESERVATION", **reservation},
-                  read_version=reservation["version"], conflict_message="reservation changed meanwhile")
-        work.commit()
+    def get_reservation(self, reservation_id: str) -> Reservation | None:
+        item = self.reader.get(f"RESERVATION#{reservation_id}", "RESERVATION")
+        return Reservation.model_validate(item) if item else None
+
+    def due_reservations(self, now: datetime, limit: int) -> list[Reservation]:
+        """Active reservations whose hold ended by `now`, the oldest deadline first."""
+        items = self.reader.query(ACTIVE_RESERVATIONS, index="gsi1", sk_between=("0", f"{index_time(now)}#~"),
+                                  limit=limit)
+        return [Reservation.model_validate(i) for i in items]

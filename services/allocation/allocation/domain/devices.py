@@ -31,3 +31,13 @@ class AvailableDevice(BaseModel):
     status: DeviceStatus = DeviceStatus.AVAILABLE
     reservation_id: str | None = None
     version: int = 0
+
+    def reserved_for(self, reservation_id: str) -> AvailableDevice:
+        """A copy reserved (same version: the repository's conditional write checks it)."""
+        return self.model_copy(update={"status": DeviceStatus.RESERVED, "reservation_id": reservation_id})
+
+    def back_in_pool(self) -> AvailableDevice:
+        return self.model_copy(update={"status": DeviceStatus.AVAILABLE, "reservation_id": None})
+
+    def sold(self) -> AvailableDevice:
+        return self.model_copy(update={"status": DeviceStatus.SOLD})

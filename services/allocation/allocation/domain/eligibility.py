@@ -84,3 +84,21 @@ def ensure_eligible(request: ReferralRequest, rules: EligibilityRules, history: 
     reasons = check_eligibility(request, rules, history, now)
     if reasons:
         raise RuleViolation("referral refused: " + "; ".join(reasons))
+
+
+class BeneficiaryRecord(BaseModel):
+    """What allocation keeps of one beneficiary, (partner_id, beneficiary_ref): every referral made for them.
+
+    It is the beneficiary's history for `check_eligibility` (the referrals themselves say
+    which are open or fulfilled), and the guard that makes eligibility hold under concurrent
+    requests: a new referral is written in the same transaction as this record, conditional
+    on the version read, so two simultaneous referrals of the same person cannot both pass.
+    """
+
+    partner_id: str
+    beneficiary_ref: str
+    referral_ids: tuple[str, ...] = ()
+    version: int = 0
+
+    def with_referral(self, referral_id: str) -> BeneficiaryRecord:
+        return self.model_copy(update={"referral_ids": (*self.referral_ids, referral_id)})

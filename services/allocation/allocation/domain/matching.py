@@ -26,7 +26,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -50,14 +50,13 @@ from allocation.domain.waiting_pool import (
 )
 
 __all__ = [
-    "RESERVATION_HOLD", "AvailableDevice", "DeviceStatus", "FunctionalFacts", "Match", "MatchingPolicy",
+    "DEFAULT_RESERVATION_HOLD", "AvailableDevice", "DeviceStatus", "FunctionalFacts", "Match", "MatchingPolicy",
     "DEFAULT_MATCHING_POLICY", "Needs", "Priority", "Referral", "ReferralRequest", "ReferralStatus",
     "Requirements", "Use", "WaitingPool", "choose_device_for_referral", "choose_referral_for_device",
-    "kept_for_territory", "longest_waiting_first", "meets_needs", "oldest_device_first", "referral_rank",
-    "reservation_deadline", "territory_window_ends_at",
+    "kept_for_territory", "meets_needs", "referral_rank", "reservation_deadline", "territory_window_ends_at",
 ]
 
-RESERVATION_HOLD = timedelta(days=14)
+DEFAULT_RESERVATION_HOLD = timedelta(days=14)
 
 # Why an available device was not given to the referral (besides OTHER_TERRITORY, NEEDS_NOT_MET).
 OWN_TERRITORY_FIRST = "own_territory_device_first"
@@ -76,6 +75,10 @@ class MatchingPolicy(BaseModel):
         default=30, ge=0, description="How long after it is ready such a device is kept for its territory")
     examples_per_reason: int = Field(
         default=10, ge=0, le=100, description="Passed-over candidates named in an explanation, per reason")
+    reservation_hold: timedelta = Field(
+        default=DEFAULT_RESERVATION_HOLD, ge=timedelta(seconds=1), le=timedelta(days=90),
+        description="How long a reserved device waits for its sale before the reservation expires "
+                    "(ISO 8601 duration, e.g. P14D)")
 
 
 DEFAULT_MATCHING_POLICY = MatchingPolicy()
@@ -104,8 +107,9 @@ def kept_for_territory(device: AvailableDevice, policy: MatchingPolicy, now: dat
     return device.provenance.territory if ends is not None and now < ends else None
 
 
-def reservation_deadline(reserved_at: datetime) -> datetime:
-    return reserved_at + RESERVATION_HOLD
+def reservation_deadline(reserved_at: datetime, policy: MatchingPolicy) -> datetime:
+    """When a reservation made at `reserved_at` expires if the device was not sold."""
+    return reserved_at + policy.reservation_hold
 
 
 # --- a device looks for a referral ----------------------------------------------------------------
@@ -287,38 +291,3 @@ def _device_facts(device: AvailableDevice) -> dict[str, Any]:
     return {"device_id": device.device_id, "ready_since": device.ready_at.isoformat(),
             "donor_type": str(device.provenance.donor_type), "donor_territory": device.provenance.territory,
             "grade": str(device.grade)}
-
-
-# --- compatibility: the service's callers before the rules above -----------------------------------
-
-_LEGACY_WHY = {
-    OTHER_TERRITORY: "device kept for another territory",
-    NEEDS_NOT_MET: "needs not met",
-    LOWER_PRIORITY: "lower priority",
-    REFERRED_LATER: "referred later",
-    OWN_TERRITORY_FIRST: "a device kept for the referral's territory goes first",
-    READY_LATER: "ready later",
-}
-
-
-def _with_legacy_keys(match: Match | None, rule: str, id_field: str) -> Match | None:
-    if match is None:
-        return None
-    passed_over = [{id_field: facts[id_field], "why": _LEGACY_WHY[reason]}
-                   for reason, group in match.explanation["passed_over_by_reason"].items()
-                   for facts in group["first"]][:10]
-    return Match(match.device, match.referral, {**match.explanation, "rule": rule, "passed_over": passed_over})
-
-
-def longest_waiting_first(device: AvailableDevice, waiting: list[Referral],
-                          now: datetime | None = None) -> Match | None:
-    """Deprecated: `choose_referral_for_device` with the default policy, plus the old `rule`/`passed_over` keys."""
-    match = choose_referral_for_device(device, waiting, DEFAULT_MATCHING_POLICY, now or datetime.now(timezone.utc))
-    return _with_legacy_keys(match, "longest waiting referral first", "referral_id")
-
-
-def oldest_device_first(referral: Referral, available: list[AvailableDevice],
-                        now: datetime | None = None) -> Match | None:
-    """Deprecated: `choose_device_for_referral` with the default policy, plus the old `rule`/`passed_over` keys."""
-    match = choose_device_for_referral(referral, available, DEFAULT_MATCHING_POLICY, now or datetime.now(timezone.utc))
-    return _with_legacy_keys(match, "a new referral takes the device that has been ready longest", "device_id")

@@ -9,10 +9,14 @@ Life of a referral (`REFERRAL_TRANSITIONS` is the whole state machine):
 
     waiting  -> reserved                 a device was reserved for it
     reserved -> fulfilled                the device was sold to the beneficiary
-    reserved -> waiting                  the reservation was released (sale cancelled,
-                                         hold passed): back in line at its original place
+    reserved -> waiting                  the reservation was released without a sale (the
+                                         partner released it): back in line at its original
+                                         place
+    fulfilled -> waiting                 the sale was cancelled before handover (refunded):
+                                         back in line at its original place
     waiting | reserved -> cancelled      the partner withdrew it
-    waiting | reserved -> expired        it lapsed (the service's schedule decides when)
+    waiting | reserved -> expired        it lapsed: the reservation was not collected within
+                                         the hold (the service's schedule decides)
 """
 
 from __future__ import annotations
@@ -28,6 +32,12 @@ from shared.events.vocabulary import BeneficiaryCategory
 from allocation.domain.needs import Needs
 
 TERRITORY = r"^(\d{2,3}|2A|2B)$"
+COMMUNE = r"^(\d{5}|2[AB]\d{3})$"
+"""An INSEE commune code: it starts with its département's code (35238 Rennes, 2A004 Ajaccio, 97411 Saint-Denis)."""
+
+
+def commune_in_territory(commune: str, territory: str) -> bool:
+    return commune.startswith(territory)
 
 
 class Priority(IntEnum):
@@ -50,7 +60,7 @@ REFERRAL_TRANSITIONS: dict[ReferralStatus, frozenset[ReferralStatus]] = {
     ReferralStatus.WAITING: frozenset({ReferralStatus.RESERVED, ReferralStatus.CANCELLED, ReferralStatus.EXPIRED}),
     ReferralStatus.RESERVED: frozenset({ReferralStatus.FULFILLED, ReferralStatus.WAITING,
                                         ReferralStatus.CANCELLED, ReferralStatus.EXPIRED}),
-    ReferralStatus.FULFILLED: frozenset(),
+    ReferralStatus.FULFILLED: frozenset({ReferralStatus.WAITING}),
     ReferralStatus.CANCELLED: frozenset(),
     ReferralStatus.EXPIRED: frozenset(),
 }
@@ -65,7 +75,14 @@ class ReferralRequest(BaseModel):
 
     beneficiary_ref: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")
     category: BeneficiaryCategory
-    territory: str = Field(pattern=TERRITORY, description="Département code of the beneficiary, e.g. 35")
+    territory: str | None = Field(
+        default=None, pattern=TERRITORY,
+        description="Département code of the beneficiary, e.g. 35; by default the referring partner's territory, "
+                    "and it must be that territory")
+    commune: str | None = Field(
+        default=None, pattern=COMMUNE,
+        description="INSEE code of the beneficiary's commune, e.g. 35238; if the partner serves a list of "
+                    "communes, one of them")
     eligibility_proof_ref: str = Field(
         min_length=1, max_length=64,
         description="The partner's reference of the eligibility proof it checked (the proof stays with it)")
@@ -80,6 +97,7 @@ class Referral(BaseModel):
     beneficiary_ref: str
     category: BeneficiaryCategory
     territory: str
+    commune: str | None = None
     eligibility_proof_ref: str
     needs: Needs = Field(default_factory=Needs)
     priority: Priority = Priority.NORMAL
@@ -88,8 +106,11 @@ class Referral(BaseModel):
     created_at: datetime
     fulfilled_at: datetime | None = None
     closed_at: datetime | None = None
+    closed_because: str | None = None
     device_id: str | None = None
     reservation_id: str | None = None
+    declined_device_ids: tuple[str, ...] = ()
+    """Devices whose reservation the partner released for this referral: never offered to it again."""
     version: int = 0
 
     @property
@@ -97,15 +118,21 @@ class Referral(BaseModel):
         """Who the beneficiary is, as far as this service may know: the partner and its pseudonym."""
         return (self.partner_id, self.beneficiary_ref)
 
-    def moved_to(self, status: ReferralStatus, at: datetime) -> Referral:
-        """A copy in the new status (same version: the repository's conditional write checks it)."""
+    def moved_to(self, status: ReferralStatus, at: datetime, because: str | None = None) -> Referral:
+        """A copy in the new status (same version: the repository's conditional write checks it).
+
+        `because` is recorded when the referral closes (cancelled, expired)."""
         if status not in REFERRAL_TRANSITIONS[self.status]:
             raise RuleViolation(f"referral {self.referral_id} cannot go from {self.status} to {status}")
         changes: dict = {"status": status}
         if status is ReferralStatus.FULFILLED:
             changes["fulfilled_at"] = at
         elif status in (ReferralStatus.CANCELLED, ReferralStatus.EXPIRED):
-            changes["closed_at"] = at
+            changes |= {"closed_at": at, "closed_because": because}
         elif status is ReferralStatus.WAITING:
-            changes |= {"device_id": None, "reservation_id": None}
+            changes |= {"device_id": None, "reservation_id": None, "fulfilled_at": None}
         return self.model_copy(update=changes)
+
+    def declining(self, device_id: str) -> Referral:
+        """A copy that will never be offered `device_id` again."""
+        return self.model_copy(update={"declined_device_ids": (*self.declined_device_ids, device_id)})

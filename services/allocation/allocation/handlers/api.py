@@ -1,22 +1,41 @@
-"""Allocation's partner endpoints (referral partners), under /allocation."""
+"""Allocation's partner endpoints, under /allocation. See docs/services/allocation.md.
+
+- administrators: register referral partners (`PUT /partners/<id>`), edit the eligibility
+  rules and the matching policy (`/policies/eligibility`, `/policies/matching`), look at a
+  device of the pool (`GET /devices/<id>`);
+- referral partners: refer (`POST /referrals`), follow a referral and its reservation with
+  the explanation of the match, withdraw a referral (`POST /referrals/<id>/cancellation`),
+  release a reservation whose device does not suit (`POST /reservations/<id>/release`).
+"""
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime, timezone
-from typing import Any
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from pydantic import BaseModel, ConfigDict, Field
 
 from shared.errors import NotFound
 from shared.http import ServiceApi, json_response
 from shared.observability import entry_point, logger
+from shared.outbox import ConcurrencyConflict
 from shared.partners import Role
 
 from allocation import reservations
-from allocation.adapters.repository import AllocationRepository
-from allocation.domain.matching import Referral, ReferralRequest
+from allocation.adapters.repository import AllocationRepository, StoredPolicy
+from allocation.domain.devices import AvailableDevice
+from allocation.domain.eligibility import EligibilityRules
+from allocation.domain.matching import MatchingPolicy
+from allocation.domain.partners import PartnerRegistration, ReferralPartner
+from allocation.domain.referrals import Referral, ReferralRequest
+from allocation.domain.reservation import Reservation
 
 app = ServiceApi("allocation")
 _repository: AllocationRepository | None = None
+
+PARTNER_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+PartnerId = Annotated[str, Path(pattern=PARTNER_ID)]
 
 
 def repository() -> AllocationRepository:
@@ -26,38 +45,174 @@ def repository() -> AllocationRepository:
     return _repository
 
 
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Withdrawal(BaseModel):
+    """Why a partner withdraws a referral or releases a reservation (kept with it, never published)."""
+
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=500)
+
+
+def _cause() -> reservations.Cause:
+    return reservations.Cause(correlation_id=app.correlation_id())
+
+
+# --- views ----------------------------------------------------------------------------------------
+
+def _reservation_view(reservation: Reservation) -> dict[str, Any]:
+    return reservation.model_dump(mode="json", exclude={"version", "partner_id", "correlation_id"})
+
+
+def _referral_view(referral: Referral) -> dict[str, Any]:
+    body = referral.model_dump(mode="json", exclude={"version"})
+    if referral.reservation_id:
+        reservation = repository().get_reservation(referral.reservation_id)
+        body["reservation"] = _reservation_view(reservation) if reservation else None
+    return body
+
+
+def _partner_view(partner: ReferralPartner) -> dict[str, Any]:
+    return partner.model_dump(mode="json", exclude={"version"})
+
+
+def _policy_view(stored: StoredPolicy) -> dict[str, Any]:
+    return {"version": stored.version, "changed_by": stored.changed_by, "changed_at": stored.changed_at,
+            "policy": stored.policy.model_dump(mode="json")}
+
+
+# --- access ---------------------------------------------------------------------------------------
+
+def _own_referral(referral_id: str) -> Referral:
+    """The referral, if the caller is its partner (or an administrator): others get a 404."""
+    partner = app.partner(Role.REFERRER)
+    referral = repository().get_referral(referral_id)
+    if referral is None or (partner.role is Role.REFERRER and referral.partner_id != partner.partner_id):
+        raise NotFound(f"no referral {referral_id}")
+    return referral
+
+
+def _own_reservation(reservation_id: str) -> Reservation:
+    partner = app.partner(Role.REFERRER)
+    reservation = repository().get_reservation(reservation_id)
+    if reservation is None or (partner.role is Role.REFERRER and reservation.partner_id != partner.partner_id):
+        raise NotFound(f"no reservation {reservation_id}")
+    return reservation
+
+
+# --- endpoints ------------------------------------------------------------------------------------
+
 @app.get("/health")
 def health() -> dict[str, str]:
     return {"service": "allocation", "status": "ok"}
+
+
+@app.put("/partners/<partner_id>")
+def register_partner(partner_id: PartnerId, registration: PartnerRegistration):
+    """An administrator registers a referral partner, or changes its registration."""
+    app.partner(Role.ADMIN)
+    for _ in range(2):
+        existing = repository().get_partner(partner_id)
+        if existing is not None and PartnerRegistration.model_validate(
+                existing.model_dump(include=set(PartnerRegistration.model_fields))) == registration:
+            return json_response(200, _partner_view(existing))
+        at = now()
+        partner = ReferralPartner(
+            partner_id=partner_id, registered_at=existing.registered_at if existing else at, updated_at=at,
+            version=existing.version if existing else 0, **registration.model_dump())
+        try:
+            repository().commit(save=(partner,))
+        except ConcurrencyConflict:
+            continue  # changed meanwhile: compare with that one
+        logger.info("referral partner registered", extra={"partner_id": partner_id, "territory": partner.territory})
+        return json_response(200 if existing else 201, _partner_view(partner))
+    raise ConcurrencyConflict(f"partner {partner_id} is being registered: retry")
+
+
+@app.get("/partners/<partner_id>")
+def get_partner(partner_id: PartnerId) -> dict[str, Any]:
+    caller = app.partner(Role.REFERRER)
+    partner = repository().get_partner(partner_id)
+    if partner is None or (caller.role is Role.REFERRER and caller.partner_id != partner_id):
+        raise NotFound(f"no referral partner {partner_id}")
+    return _partner_view(partner)
 
 
 @app.post("/referrals")
 @app.replayable
 def refer(request: ReferralRequest):
     partner = app.partner(Role.REFERRER)
-    referral = Referral(
-        referral_id=str(uuid.uuid4()),
-        partner_id=partner.partner_id,
-        created_at=datetime.now(timezone.utc),
-        **request.model_dump(),
-    )
-    repository().add_referral(referral)
-    reservations.match_referral(repository(), referral.referral_id)
-    current = repository().get_referral(referral.referral_id)
-    return json_response(201, current.model_dump(mode="json"))
+    referral = reservations.refer(repository(), partner.partner_id, request, now(), _cause())
+    return json_response(201, _referral_view(referral))
 
 
 @app.get("/referrals/<referral_id>")
 def get_referral(referral_id: str) -> dict[str, Any]:
-    partner = app.partner(Role.REFERRER)
-    referral = repository().get_referral(referral_id)
-    if referral is None or (partner.role is Role.REFERRER and referral.partner_id != partner.partner_id):
-        raise NotFound(f"no referral {referral_id}")
-    body = referral.model_dump(mode="json")
-    if referral.reservation_id:
-        reservation = repository().get_reservation(referral.reservation_id) or {}
-        body["reservation"] = {k: v for k, v in reservation.items() if k not in ("pk", "sk", "version")}
-    return body
+    return _referral_view(_own_referral(referral_id))
+
+
+@app.post("/referrals/<referral_id>/cancellation")
+@app.replayable
+def cancel_referral(referral_id: str, withdrawal: Withdrawal) -> dict[str, Any]:
+    referral = _own_referral(referral_id)
+    cancelled = reservations.cancel_referral(repository(), referral.referral_id, withdrawal.reason, now(), _cause())
+    return _referral_view(cancelled)
+
+
+@app.get("/reservations/<reservation_id>")
+def get_reservation(reservation_id: str) -> dict[str, Any]:
+    return _reservation_view(_own_reservation(reservation_id))
+
+
+@app.post("/reservations/<reservation_id>/release")
+@app.replayable
+def release_reservation(reservation_id: str, withdrawal: Withdrawal) -> dict[str, Any]:
+    reservation = _own_reservation(reservation_id)
+    released = reservations.release(repository(), reservation.reservation_id, withdrawal.reason, now(), _cause())
+    return _reservation_view(released)
+
+
+@app.get("/devices/<device_id>")
+def get_device(device_id: str) -> dict[str, Any]:
+    """A device as allocation knows it (in the pool, reserved or sold): administrators only."""
+    app.partner(Role.ADMIN)
+    device: AvailableDevice | None = repository().get_device(device_id)
+    if device is None:
+        raise NotFound(f"no device {device_id} in allocation")
+    return device.model_dump(mode="json", exclude={"version"})
+
+
+@app.get("/policies/eligibility")
+def get_eligibility_rules() -> dict[str, Any]:
+    app.partner(Role.ADMIN)
+    return _policy_view(repository().policy("eligibility"))
+
+
+@app.put("/policies/eligibility")
+def put_eligibility_rules(rules: EligibilityRules) -> dict[str, Any]:
+    return _save_policy("eligibility", rules)
+
+
+@app.get("/policies/matching")
+def get_matching_policy() -> dict[str, Any]:
+    app.partner(Role.ADMIN)
+    return _policy_view(repository().policy("matching"))
+
+
+@app.put("/policies/matching")
+def put_matching_policy(policy: MatchingPolicy) -> dict[str, Any]:
+    return _save_policy("matching", policy)
+
+
+def _save_policy(kind: str, policy: EligibilityRules | MatchingPolicy) -> dict[str, Any]:
+    """The whole policy, replaced; it applies to the decisions taken from now on."""
+    admin = app.partner(Role.ADMIN)
+    current = repository().policy(kind)
+    repository().save_policy(kind, policy, current.version, admin.partner_id, now())
+    logger.info("policy changed", extra={"policy": kind, "changed_by": admin.partner_id})
+    return _policy_view(repository().policy(kind))
 
 
 @entry_point

@@ -1,16 +1,22 @@
-"""Allocation's consumer: ready devices join the pool and are matched; sold ones leave it."""
+"""Allocation's consumer: ready devices join the pool and are matched; sales fulfil reservations,
+and a cancelled sale puts the device back in the pool and the referral back in line.
+
+Each event is handled once per event id (the shared consumer); the handlers also tolerate
+the same fact announced twice under new ids, and a SaleCancelled arriving before its DeviceSold.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from shared.consumer import EventConsumer
-from shared.observability import entry_point
 from shared.events import EventEnvelope
 from shared.events.refurb import DeviceReady
-from shared.events.sales import DeviceSold
+from shared.events.sales import DeviceSold, SaleCancelled
+from shared.observability import entry_point
 
 from allocation import reservations
 from allocation.adapters.repository import AllocationRepository
-from allocation.domain.matching import AvailableDevice
 
 _repository: AllocationRepository | None = None
 
@@ -22,21 +28,22 @@ def repository() -> AllocationRepository:
     return _repository
 
 
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
 def on_device_ready(event: DeviceReady, envelope: EventEnvelope) -> None:
-    repository().add_device(AvailableDevice(
-        device_id=event.device_id,
-        grade=event.grade,
-        device_type=event.device_type,
-        specs=event.specs,
-        provenance=event.provenance,
-        ready_at=envelope.occurred_at,
-    ))
-    reservations.match_device(repository(), event.device_id, cause=envelope)
+    reservations.device_ready(repository(), event, envelope, now())
 
 
 def on_device_sold(event: DeviceSold, envelope: EventEnvelope) -> None:
-    reservations.fulfil(repository(), event.device_id, event.reservation_id)
+    reservations.fulfil(repository(), event, envelope)
 
 
-consumer = EventConsumer({DeviceReady: on_device_ready, DeviceSold: on_device_sold})
+def on_sale_cancelled(event: SaleCancelled, envelope: EventEnvelope) -> None:
+    reservations.sale_cancelled(repository(), event, envelope, now())
+
+
+consumer = EventConsumer({DeviceReady: on_device_ready, DeviceSold: on_device_sold,
+                          SaleCancelled: on_sale_cancelled})
 handler = entry_point(consumer.lambda_handler)

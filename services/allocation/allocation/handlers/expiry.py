@@ -1,0 +1,37 @@
+"""Allocation's schedule (template.yaml: AllocationExpiryFunction, every minute).
+
+Releases the reservations whose hold passed (ReservationReleased, reason "expired"; the
+referral expires), and matches again the devices back in the pool and those whose
+territory window ended. Each run handles at most `reservations.SWEEP_BATCH` of each; the
+next run continues.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from shared.observability import entry_point, logger
+
+from allocation import reservations
+from allocation.adapters.repository import AllocationRepository
+
+_repository: AllocationRepository | None = None
+
+
+def repository() -> AllocationRepository:
+    global _repository
+    if _repository is None:
+        _repository = AllocationRepository()
+    return _repository
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@entry_point
+def handler(event: dict[str, Any], context: Any) -> dict[str, int]:
+    summary = reservations.sweep(repository(), now())
+    logger.info("sweep done", extra=summary)
+    return summary

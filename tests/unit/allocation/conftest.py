@@ -1,0 +1,39 @@
+"""Allocation's unit-test fixtures: a clock every entry point reads, a registered referral partner."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import pytest
+
+from allocation.handlers import api, consumer, expiry
+from tests.unit.allocation.helpers import register_partner
+from tests.unit.support import T0
+
+
+@dataclass
+class Clock:
+    now: datetime
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+@pytest.fixture(autouse=True)
+def clock(monkeypatch) -> Clock:
+    """The time every allocation entry point sees (API, consumer, schedule): T0 unless a test moves it."""
+    clock = Clock(T0)
+    for module in (api, consumer, expiry):
+        monkeypatch.setattr(module, "now", lambda: clock.now)
+    monkeypatch.setattr(expiry, "_repository", None)
+    return clock
+
+
+@pytest.fixture
+def partner(table) -> dict:
+    """The unit tests' referrer, registered by an administrator for territory 35."""
+    response = register_partner()
+    assert response.status == 201, response.body
+    return response.body

@@ -200,9 +200,23 @@ def as_referrer_of(cloud: LocalCloud, territory: str) -> None:
     thin_path.register_referrer(cloud, territory)
 
 
+def warm_up(cloud: LocalCloud) -> None:
+    """The first requests to freshly deployed functions start their workers: on a busy machine, slowly."""
+    eventually(lambda: answered(lambda: cloud.call("GET", "/allocation/health", "admin").ok),
+               "allocation's API answering", timeout=120, interval=1.0)
+
+
+def answered(probe):
+    """A polled probe: a request that timed out is an answer not there yet, not a failure."""
+    try:
+        return probe()
+    except requests.exceptions.Timeout:
+        return None
+
+
 def device_state(cloud: LocalCloud, device: Device) -> dict | None:
-    response = cloud.call("GET", f"/allocation/devices/{device.id}", "admin")
-    return response.json() if response.ok else None
+    response = answered(lambda: cloud.call("GET", f"/allocation/devices/{device.id}", "admin"))
+    return response.json() if response is not None and response.ok else None
 
 
 def referral_state(cloud: LocalCloud, referral: Referral) -> dict:
@@ -214,7 +228,8 @@ def holder_of(cloud: LocalCloud, device: Device) -> str | None:
     state = device_state(cloud, device)
     if not state or state["status"] != "reserved":
         return None
-    return cloud.expect(200, "GET", f"/allocation/reservations/{state['reservation_id']}", "admin")["referral_id"]
+    return answered(lambda: cloud.expect(200, "GET", f"/allocation/reservations/{state['reservation_id']}",
+                                         "admin")["referral_id"])
 
 
 def wait_reserved_for(cloud: LocalCloud, device: Device, referral: Referral, what: str) -> None:
@@ -222,7 +237,8 @@ def wait_reserved_for(cloud: LocalCloud, device: Device, referral: Referral, wha
 
 
 def sell(cloud: LocalCloud, device: Device) -> dict:
-    quote = eventually(lambda: (r := cloud.call("GET", f"/sales/quotes/{device.id}", "pos")).ok and r.json(),
+    quote = eventually(lambda: answered(lambda: (r := cloud.call("GET", f"/sales/quotes/{device.id}", "pos")).ok
+                                        and r.json()),
                        f"a quote for {device.key} in sales", timeout=PATIENCE, interval=0.3)
     return cloud.expect(201, "POST", "/sales/sales", "pos", {
         "device_id": device.id, "payments": [{"method": "card", "amount_eur": quote["price_eur"]}]})
@@ -234,6 +250,7 @@ def test_referrals_and_ready_devices_are_matched_by_the_rules_and_never_twice(lo
     referrals = {r.key: r for r in REFERRALS}
     model = Model()
     try:
+        warm_up(cloud)
         # 1. twenty devices become ready while nobody waits in these territories: the pool
         publish(cloud, *POOL)
         eventually(lambda: all((s := device_state(cloud, d)) and s["status"] == "available" for d in POOL),
@@ -305,7 +322,7 @@ def test_referrals_and_ready_devices_are_matched_by_the_rules_and_never_twice(lo
         # 5. a sale, then the handover: the referral is fulfilled
         sold_referral = referrals[model.holder["a00"]]
         sale = sell(cloud, devices["a00"])
-        eventually(lambda: referral_state(cloud, sold_referral)["status"] == "fulfilled",
+        eventually(lambda: answered(lambda: referral_state(cloud, sold_referral)["status"] == "fulfilled"),
                    "the referral fulfilled by the sale", timeout=PATIENCE, interval=0.3)
         handed = cloud.expect(200, "POST", f"/sales/sales/{sale['sale_id']}/handover", "pos",
                               {"handed_over_on": date.today().isoformat()})
@@ -318,14 +335,15 @@ def test_referrals_and_ready_devices_are_matched_by_the_rules_and_never_twice(lo
         cancelled_referral = referrals[model.holder["a01"]]
         first = referral_state(cloud, cancelled_referral)
         sale = sell(cloud, devices["a01"])
-        eventually(lambda: referral_state(cloud, cancelled_referral)["status"] == "fulfilled",
+        eventually(lambda: answered(lambda: referral_state(cloud, cancelled_referral)["status"] == "fulfilled"),
                    "the second sale fulfilling its referral", timeout=PATIENCE, interval=0.3)
         cloud.expect(200, "POST", f"/sales/sales/{sale['sale_id']}/cancellation", "pos", {
             "reason": "payment refused", "refunds": [{"method": "card", "amount_eur": sale["price_eur"]}]})
         model.release(devices["a01"], back_in_line=cancelled_referral)
         next_in_line = referrals[model.holder["a01"]]
-        eventually(lambda: (s := referral_state(cloud, next_in_line))["status"] == "reserved"
-                   and s["reservation_id"] != first["reservation_id"] and s["device_id"] == devices["a01"].id,
+        eventually(lambda: answered(lambda: (s := referral_state(cloud, next_in_line))["status"] == "reserved"
+                                    and s["reservation_id"] != first["reservation_id"]
+                                    and s["device_id"] == devices["a01"].id),
                    f"a01 reserved again, for {next_in_line.key}", timeout=PATIENCE, interval=0.3)
         old = cloud.expect(200, "GET", f"/allocation/reservations/{first['reservation_id']}", "referrer")
         assert (old["status"], old["released_because"]) == ("released", "sale cancelled")
@@ -374,7 +392,7 @@ def test_referrals_and_ready_devices_are_matched_by_the_rules_and_never_twice(lo
 
         # 10. the schedule expired the 15-second reservation: the referral expired, the device is back
         # in the pool (nobody in 56 can use it)
-        eventually(lambda: referral_state(cloud, expiring)["status"] == "expired",
+        eventually(lambda: answered(lambda: referral_state(cloud, expiring)["status"] == "expired"),
                    "the schedule expiring the reservation", timeout=100, interval=1.0)
         expired = cloud.expect(200, "GET", f"/allocation/reservations/{expiring_reservation}", "referrer")
         assert (expired["status"], expired["released_because"]) == ("released", "expired")

@@ -14,6 +14,7 @@ from shared.observability import logger
 from intake.adapters.import_queue import ImportQueue
 from intake.adapters.repository import IntakeRepository
 from intake.domain.devices import DeviceDeclaration, DeviceStatus, ImportOrigin, Reception, now
+from intake.domain.donors import value_cap_for
 from intake.domain.imports import (
     CHUNK_ROWS,
     ImportChunk,
@@ -44,7 +45,8 @@ def start_import(repository: IntakeRepository, queue: ImportQueue, lot: Lot, kin
         return existing, False
     lot.require_open()
 
-    inventory = read_inventory(data, specs_required=kind is ImportKind.RECEPTION)
+    inventory = read_inventory(data, specs_required=kind is ImportKind.RECEPTION,
+                               value_cap_eur=value_cap_for(lot.provenance.donor_type))
     queued, late_rejected = _check_against_register(repository, lot, kind, import_id, inventory.accepted)
     rejected = sorted(inventory.rejected + late_rejected, key=lambda r: r.row)
     chunks = [
@@ -76,7 +78,8 @@ def start_import(repository: IntakeRepository, queue: ImportQueue, lot: Lot, kin
 def _check_against_register(repository: IntakeRepository, lot: Lot, kind: ImportKind, import_id: str,
                             accepted: list[AcceptedRow]) -> tuple[list[QueuedRow], list[RejectedRow]]:
     """Rows whose serial is already registered are rejected, except (reception) a device this
-    lot's donor declared, which the reception receives."""
+    lot's donor declared, which the reception receives (a value in the row must then agree with
+    the one the donor declared)."""
     owners = repository.serial_owners([row.natural_key for row in accepted])
     declared_here = [owner["device_id"] for owner in owners.values()
                      if kind is ImportKind.RECEPTION and owner.get("lot_id") == lot.lot_id]
@@ -89,6 +92,13 @@ def _check_against_register(repository: IntakeRepository, lot: Lot, kind: Import
             continue
         device = devices.get(owner["device_id"])
         if device is not None and (device.status is DeviceStatus.DECLARED or _received_by(device, import_id)):
+            value = row.device.declared_value_eur
+            if value is not None and device.declared_value_eur is not None and value != device.declared_value_eur:
+                rejected.append(RejectedRow(
+                    row.row, f"declared value {value} € differs from the {device.declared_value_eur} € the donor "
+                             f"declared for serial {row.device.serial_number} ({row.device.make})",
+                    row.device.serial_number))
+                continue
             queued.append(QueuedRow(row=row.row, device=row.device, declared_device_id=device.device_id))
             continue
         state = f" ({device.status.value} in this lot)" if device is not None else ""
@@ -126,7 +136,8 @@ def register_row(repository: IntakeRepository, lot: Lot, chunk: ImportChunk, que
             declare(repository, lot, device, device_id=device_id, imported_from=origin)
         elif queued.declared_device_id:
             receive_declared(repository, queued.declared_device_id,
-                             Reception(specs=device.specs, visible_condition=device.visible_condition),
+                             Reception(specs=device.specs, visible_condition=device.visible_condition,
+                                       declared_value_eur=device.declared_value_eur),
                              correlation_id=chunk.correlation_id, imported_from=origin)
         else:
             declaration = DeviceDeclaration(**device.model_dump(exclude_none=True))

@@ -24,6 +24,7 @@ from intake.domain.devices import (
     new_id,
     new_label_code,
     now,
+    require_declared_value_allowed,
 )
 from intake.domain.lots import Lot
 
@@ -44,6 +45,7 @@ def receive_new(repository: IntakeRepository, lot: Lot, declaration: DeviceDecla
                 correlation_id: str | None = None) -> Device:
     """A device arrives without having been declared: registered as received, DeviceReceived."""
     lot.require_open()
+    require_declared_value_allowed(declaration.declared_value_eur, lot.provenance.donor_type)
     at = now()
     device = Device(
         device_id=device_id or new_id(), lot_id=lot.lot_id, donor_id=lot.donor_id, status=DeviceStatus.RECEIVED,
@@ -56,6 +58,7 @@ def declare(repository: IntakeRepository, lot: Lot, declared: DeclaredDevice, *,
             imported_from: ImportOrigin | None = None) -> Device:
     """A donor announces a device: it holds its serial, but nothing is published until it arrives."""
     lot.require_open()
+    require_declared_value_allowed(declared.declared_value_eur, lot.provenance.donor_type)
     at = now()
     device = Device(
         device_id=device_id or new_id(), lot_id=lot.lot_id, donor_id=lot.donor_id, status=DeviceStatus.DECLARED,
@@ -68,6 +71,7 @@ def reject_new(repository: IntakeRepository, lot: Lot, rejection: RejectionAtRec
                correlation_id: str | None = None) -> Device:
     """A device arrives that is not worth refurbishing: registered as rejected, DeviceRejected."""
     lot.require_open()
+    require_declared_value_allowed(rejection.declared_value_eur, lot.provenance.donor_type)
     at = now()
     fields = rejection.model_dump(exclude={"reason"})
     device = Device(
@@ -81,6 +85,7 @@ def receive_declared(repository: IntakeRepository, device_id: str, reception: Re
                      correlation_id: str | None = None, imported_from: ImportOrigin | None = None) -> Device:
     """A declared device arrives: it gets its label and specs, DeviceReceived."""
     device, lot = _declared_device_and_lot(repository, device_id)
+    require_declared_value_allowed(reception.declared_value_eur, lot.provenance.donor_type)
     for _ in range(LABEL_ATTEMPTS):
         device.receive(reception, new_label_code(), now())
         device.received_in_import = imported_from

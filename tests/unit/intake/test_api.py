@@ -38,7 +38,10 @@ def test_an_administrator_registers_a_public_donor_with_its_convention(table, dy
     response = call(handler, "POST", "/intake/donors", "admin", DEPARTEMENT)
 
     assert response.status == 201, response.body
-    assert {k: response.body[k] for k in DEPARTEMENT} == DEPARTEMENT
+    # the statute it gives under defaults to the one every public body gives under
+    statute = "article L. 3212-2 du code général de la propriété des personnes publiques"
+    assert {k: response.body[k] for k in DEPARTEMENT} == DEPARTEMENT | {
+        "legal_basis": DEPARTEMENT["legal_basis"] | {"statute": statute}}
     assert [i["pk"] for i in all_items(dynamodb)] == [f"DONOR#{DEPARTEMENT['donor_id']}"]
     # the donor reads its own record; another donor does not see it
     assert call(handler, "GET", f"/intake/donors/{DEPARTEMENT['donor_id']}", "donor").body["name"] == DEPARTEMENT["name"]

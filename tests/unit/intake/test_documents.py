@@ -11,14 +11,14 @@ from pydantic import ValidationError
 
 from intake.domain.documents import (
     DonationCertificate,
-    ErasureCertificate,
     ErasureCertificateDocument,
     Issuer,
     donation_certificate,
     erasure_certificate_document,
     verify_erasure_certificate,
 )
-from intake.domain.impact import ImpactReport, ImpactScope, impact_report, stage_after
+from intake.domain.impact import ImpactReport, ImpactScope, impact_report
+from intake.domain.passport import stage_after
 from refurb.domain.work_orders import issue_certificate
 from shared.errors import RuleViolation
 from shared.events.refurb import ErasureCertified
@@ -166,7 +166,7 @@ def test_a_certificate_issued_by_refurb_is_relayed_and_verifies():
     payload = ErasureCertified(device_id=issued.device_id, certificate_id=issued.certificate_id,
                                certificate_sha256=issued.sha256, drives=erased).model_dump(mode="json")
 
-    document = erasure_certificate_document(device(1), ErasureCertificate.model_validate(payload),
+    document = erasure_certificate_document(device(1), ErasureCertified.model_validate(payload),
                                             issued_on=ISSUED_ON)
 
     assert document.certificate_id == issued.certificate_id
@@ -269,7 +269,7 @@ def test_a_donor_report_covers_all_its_lots_with_one_line_per_lot():
     assert report.scope.model_dump(mode="json") == {
         "kind": "donor", "lot_id": None,
         "donor": {"donor_id": "donor-departement-35", "name": "Département d'Ille-et-Vilaine",
-                  "type": "public_body", "territory": "35"}}
+                  "donor_type": "public_body", "territory": "35"}}
 
 
 def test_a_device_outside_the_scope_is_refused_not_counted():

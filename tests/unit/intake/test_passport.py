@@ -73,7 +73,7 @@ def test_an_older_event_delivered_late_never_overwrites_a_newer_one(received):
     deliver(consumer.handler,
             DeviceHandedOver(device_id=device_id, sale_id=sold.sale_id, point_of_sale_id="pos-1")
             .to_envelope(occurred_at=T0 + timedelta(days=3)),
-            device_ready(device_id, grade="A").to_envelope(occurred_at=T0 + timedelta(days=5)))
+            device_ready(device_id, grade="A").to_envelope(occurred_at=T0 + timedelta(days=1)))
     deliver(consumer.handler,
             sold.to_envelope(occurred_at=T0 + timedelta(days=2)),
             device_ready(device_id, grade="C").to_envelope(occurred_at=T0 + timedelta(hours=2)))

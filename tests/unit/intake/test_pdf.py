@@ -116,3 +116,14 @@ def test_a_letter_the_font_lacks_is_printed_as_its_base_letter_or_a_question_mar
 def test_only_donor_documents_have_a_pdf_layout():
     with pytest.raises(TypeError):
         render_pdf(device(1))
+
+
+def test_a_value_too_long_for_its_column_wraps_and_is_printed_whole():
+    model = "ThinkPad X1 Carbon Gen 9 (20XW) édition spéciale <Evo>"
+    devices = [device(1, model=model, asset_tag="INV-COLLEGE-ZOLA-2019-SALLE-B12-0001"), device(2)]
+
+    text = _text(render_pdf(donation_certificate(DEPARTEMENT, lot(), devices, ISSUED_ON)))
+
+    assert f"HP {model}" in text
+    assert "INV-COLLEGE-ZOLA-2019-SALLE-B12-0001" in text.replace(" ", "")
+    assert "5CG0000002" in text

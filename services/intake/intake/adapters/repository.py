@@ -4,7 +4,7 @@ device timelines and passports.
     DONOR#<id>   DONOR
     LOT#<id>     LOT                      gsi1: DONOR#<donor> / LOT#<declared_at>#<id>
     DEVICE#<id>  DEVICE                   gsi1: LOT#<lot> / DEVICE#<registered_at>#<id>
-    DEVICE#<id>  PASSPORT | TIMELINE#<occurred_at>#<event_id>
+    DEVICE#<id>  PASSPORT | TIMELINE#<occurred_at>#<event_id>   (the summary the consumer keeps; every event)
     SERIAL#<make#serial>  SERIAL          which device holds a serial (uniqueness guard)
     LABEL#<code> LABEL                    which device carries a label (uniqueness guard)
     IMPORT#<id>  IMPORT | REJECTED#<row>  an import job and its rejected rows
@@ -30,7 +30,7 @@ from intake.domain.donors import Donor
 from intake.domain.imports import ImportJob, ImportStatus
 from intake.domain.inventory import RejectedRow
 from intake.domain.lots import Lot
-from intake.domain.passport import PassportFact
+from intake.domain.passport import DeviceSummary, PassportFact
 
 BATCH_GET_MAX_KEYS = 100
 
@@ -86,6 +86,9 @@ class IntakeRepository:
     def lots_of_donor(self, donor_id: str, cursor: str | None, limit: int) -> Page:
         return self._page(f"DONOR#{donor_id}", "LOT#", cursor=cursor, limit=limit, index="gsi1")
 
+    def all_lots_of_donor(self, donor_id: str) -> list[Lot]:
+        return [Lot.model_validate(item) for item in self.reader.query(f"DONOR#{donor_id}", "LOT#", index="gsi1")]
+
     @staticmethod
     def _lot_item(lot: Lot) -> dict[str, Any]:
         return {"pk": f"LOT#{lot.lot_id}", "sk": "LOT", **lot.model_dump(mode="json", exclude={"version"}),
@@ -127,6 +130,10 @@ class IntakeRepository:
     def devices_of_lot(self, lot_id: str, cursor: str | None, limit: int, status: DeviceStatus | None = None) -> Page:
         return self._page(f"LOT#{lot_id}", "DEVICE#", cursor=cursor, limit=limit, index="gsi1",
                           status=status.value if status else None)
+
+    def all_devices_of_lot(self, lot_id: str) -> list[Device]:
+        """Every device registered against the lot (all pages), oldest first."""
+        return [Device.model_validate(item) for item in self.reader.query(f"LOT#{lot_id}", "DEVICE#", index="gsi1")]
 
     def serial_owner(self, natural_key: str) -> dict[str, Any] | None:
         return self.reader.get(f"SERIAL#{natural_key}", "SERIAL")
@@ -174,7 +181,7 @@ class IntakeRepository:
 
     # passport
     def record_passport_fact(self, device_id: str, fact: PassportFact, occurred_at: datetime) -> bool:
-        """Set one fact of the device's passport unless a newer event already set it.
+        """Set one fact of the device's summary unless a newer event already set it.
 
         An UpdateItem rather than a UnitOfWork: the condition compares with what is stored,
         so no read is needed, and the summary is only ever written here. False: the stored
@@ -196,8 +203,14 @@ class IntakeRepository:
                 return False
             raise
 
-    def passport(self, device_id: str) -> dict[str, Any] | None:
-        return self.reader.get(f"DEVICE#{device_id}", "PASSPORT", consistent=False)
+    def summary(self, device_id: str) -> DeviceSummary:
+        return DeviceSummary.of(self.reader.get(f"DEVICE#{device_id}", "PASSPORT", consistent=False))
+
+    def summaries(self, device_ids: list[str]) -> dict[str, DeviceSummary]:
+        """The summary of each device (an empty one for a device no event has reached yet)."""
+        items = self._batch_get([(f"DEVICE#{d}", "PASSPORT") for d in dict.fromkeys(device_ids)])
+        found = {item["pk"].removeprefix("DEVICE#"): DeviceSummary.of(item) for item in items}
+        return {device_id: found.get(device_id, DeviceSummary()) for device_id in device_ids}
 
     # imports
     def create_import(self, job: ImportJob) -> bool:

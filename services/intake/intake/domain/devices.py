@@ -6,6 +6,10 @@
 A device may also be received or rejected directly, without a prior declaration. Serial +
 make identify a physical device: a second registration of the same pair is refused, never
 merged.
+
+A device may carry the value its donor declares for it (`declared_value_eur`, printed on the
+donation certificate): a public body or a school may not give a device worth more than
+PUBLIC_DONATION_VALUE_CAP_EUR, so a higher value is refused when it is captured.
 """
 
 from __future__ import annotations
@@ -13,17 +17,51 @@ from __future__ import annotations
 import secrets
 import uuid
 from datetime import date, datetime, timezone
+from decimal import Decimal
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from shared.errors import RuleViolation
-from shared.events.vocabulary import DeviceSpecs, DeviceType
+from shared.events.vocabulary import DeviceSpecs, DeviceType, DonorType
+
+from intake.domain.donors import value_cap_for
 
 # Crockford base32 without I, L, O, U: nothing to misread on a printed label.
 _LABEL_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 # What people type instead when they copy a label by hand.
 _LABEL_MISREADINGS = str.maketrans({"O": "0", "I": "1", "L": "1"})
+
+
+CENT = Decimal("0.01")
+
+
+class RefusedValue(RuleViolation):
+    """A well-formed value the rules refuse for this device: answered 422, naming `field`."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+def require_declared_value_allowed(value: Decimal | None, donor_type: DonorType) -> None:
+    """A public body or a school may not give a device worth more than the cap (300 €)."""
+    cap = value_cap_for(donor_type)
+    if value is not None and cap is not None and value > cap:
+        raise RefusedValue("declared_value_eur", declared_value_above_cap(value, cap))
+
+
+def declared_value_above_cap(value: Decimal, cap: Decimal) -> str:
+    return (f"{value} € declared; a public body or a school may give a device worth at most {cap} € "
+            "(lower the value, or leave it out if unknown)")
+
+
+def _declared_value(description: str):
+    return Field(default=None, ge=0, max_digits=9, decimal_places=2, description=description)
+
+
+def _in_cents(value: Decimal | None) -> Decimal | None:
+    return None if value is None else value.quantize(CENT)
 
 
 class DeviceStatus(StrEnum):
@@ -42,6 +80,8 @@ class _Identified(BaseModel):
     model: str = Field(min_length=1, max_length=128)
     device_type: DeviceType
     asset_tag: str | None = Field(default=None, max_length=64, description="The donor's inventory number")
+    declared_value_eur: Decimal | None = _declared_value(
+        "The device's value as its donor declares it, in euros (at most 300 for a public body or a school)")
 
     @field_validator("serial_number", "make", "model")
     @classmethod
@@ -50,6 +90,11 @@ class _Identified(BaseModel):
         if not value:
             raise ValueError("must not be blank")
         return value
+
+    @field_validator("declared_value_eur")
+    @classmethod
+    def _cents(cls, value: Decimal | None) -> Decimal | None:
+        return _in_cents(value)
 
 
 class DeviceDeclaration(_Identified):
@@ -75,6 +120,13 @@ class Reception(BaseModel):
 
     specs: DeviceSpecs
     visible_condition: str | None = Field(default=None, max_length=500)
+    declared_value_eur: Decimal | None = _declared_value(
+        "The donor's declared value, if its declaration did not give it (it must agree if it did)")
+
+    @field_validator("declared_value_eur")
+    @classmethod
+    def _cents(cls, value: Decimal | None) -> Decimal | None:
+        return _in_cents(value)
 
 
 class RejectionReason(BaseModel):
@@ -115,6 +167,7 @@ class Device(BaseModel):
     model: str
     device_type: DeviceType
     asset_tag: str | None = None
+    declared_value_eur: Decimal | None = None
     acquired_on: date | None = None
     specs: DeviceSpecs | None = None
     visible_condition: str | None = None
@@ -134,8 +187,13 @@ class Device(BaseModel):
 
     def receive(self, reception: Reception, label_code: str, at: datetime) -> None:
         self._require_declared("received")
+        value = reception.declared_value_eur
+        if value is not None and self.declared_value_eur is not None and value != self.declared_value_eur:
+            raise RefusedValue("declared_value_eur", f"the donor declared {self.declared_value_eur} € for device "
+                                                     f"{self.device_id}, not {value} €")
         self.status, self.received_at, self.label_code = DeviceStatus.RECEIVED, at, label_code
         self.specs, self.visible_condition = reception.specs, reception.visible_condition or self.visible_condition
+        self.declared_value_eur = self.declared_value_eur if value is None else value
 
     def reject(self, reason: str, label_code: str, at: datetime) -> None:
         self._require_declared("rejected")

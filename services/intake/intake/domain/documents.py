@@ -1,9 +1,10 @@
 """Documents a donor receives: the donation certificate of a lot and each device's erasure certificate.
 
-Pure composition from plain data intake already holds (the donor, the lot, the devices it
-received and what the other services announced about them). Every document is a pydantic
-model the API returns as JSON and `intake.adapters.pdf` renders to PDF; it carries a
-document id, an issue date and its issuer. The id is derived from the content: issuing the
+Pure composition from intake's own records: the donor (`intake.domain.donors.Donor`), the lot
+(`Lot`) and each device it handed over (`Device`) with the summary intake keeps of what the
+other services announced about it (`DeviceSummary`), joined as a `DonatedDevice`. Every
+document is a pydantic model the API returns as JSON and `intake.adapters.pdf` renders to PDF;
+it carries a document id, an issue date and its issuer. The id is derived from the content: issuing the
 same document twice gives the same id, and any change to what it certifies gives a new one.
 
 The impact report lives in `intake.domain.impact`.
@@ -18,78 +19,34 @@ from collections import Counter
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.errors import RuleViolation
 from shared.events.certificates import certificate_sha256
-from shared.events.refurb import DriveErasure
+from shared.events.refurb import DriveErasure, ErasureCertified
 from shared.events.vocabulary import BeneficiaryCategory, DeviceType, DonorType, Grade
 
-# Public bodies and schools may give a device worth at most this much (French law since
-# 2022, design brief §2); above it the donation is not a lawful gift and is refused.
-PUBLIC_DONATION_VALUE_CAP_EUR = Decimal("300")
-PUBLIC_DONOR_TYPES = frozenset({DonorType.PUBLIC_BODY, DonorType.SCHOOL})
-# What lets a public body give its equipment away; printed on the certificate with the convention.
-PUBLIC_DONATION_STATUTE = "article L. 3212-2 du code général de la propriété des personnes publiques"
+from intake.domain.devices import Device, DeviceStatus
+from intake.domain.donors import PUBLIC_DONATION_VALUE_CAP_EUR, PUBLIC_DONOR_TYPES, Donor, LegalBasis
+from intake.domain.lots import Lot
+from intake.domain.passport import DeviceStage, DeviceSummary
+
 DEFAULT_ISSUER_NAME = "Seconde Vie"
+# Devices a donor has handed over: a declared device is not in anyone's hands yet.
+DONATED_STATUSES = frozenset({DeviceStatus.RECEIVED, DeviceStatus.REJECTED})
 
 
 class FrozenModel(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-# --- what intake knows (inputs) ---------------------------------------------------------------
-
-class LegalBasis(FrozenModel):
-    """The convention under which a public donor gives its devices to the association."""
-
-    convention_ref: str = Field(min_length=1, max_length=100)
-    signed_on: date
-    statute: str = Field(default=PUBLIC_DONATION_STATUTE, min_length=1, max_length=300)
-
-
-class Donor(FrozenModel):
-    donor_id: str = Field(min_length=1)
-    name: str = Field(min_length=1, max_length=200)
-    type: DonorType
-    territory: str = Field(pattern=r"^(\d{2,3}|2A|2B)$", description="Département code, e.g. 35")
-    legal_basis: LegalBasis | None = None
-
-
-class DonatedLot(FrozenModel):
-    lot_id: str = Field(min_length=1)
-    donor_id: str = Field(min_length=1)
-    declared_at: datetime
-    pickup_site: str = Field(min_length=1, max_length=200)
-    pickup_date: date | None = None
-
-
-class DeviceStage(StrEnum):
-    """Where a donated device stands, as intake learnt it from the services' events."""
-
-    RECEIVED = "received"
-    ERASED = "erased"
-    READY = "ready"
-    RESERVED = "reserved"
-    SOLD = "sold"
-    HANDED_OVER = "handed_over"
-    SCRAPPED = "scrapped"
-    REJECTED = "rejected"
-
-
-class ErasureCertificate(FrozenModel):
-    """The fields of refurb's ErasureCertified event, as intake relays them."""
-
-    device_id: str = Field(min_length=1)
-    certificate_id: str = Field(min_length=1)
-    certificate_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
-    drives: list[DriveErasure] = Field(min_length=1)
-
+# --- what intake knows of a donated device (input) --------------------------------------------
 
 class DonatedDevice(FrozenModel):
+    """A device as the documents see it: intake's record of it, and what the events told intake."""
+
     device_id: str = Field(min_length=1)
     lot_id: str = Field(min_length=1)
     donor_id: str = Field(min_length=1)
@@ -104,7 +61,21 @@ class DonatedDevice(FrozenModel):
     grade: Grade | None = None
     # Only ever counted in impact reports: never printed next to a device.
     beneficiary_category: BeneficiaryCategory | None = None
-    erasure_certificate: ErasureCertificate | None = None
+    erasure_certificate: ErasureCertified | None = None
+
+    @classmethod
+    def of(cls, device: Device, summary: DeviceSummary) -> DonatedDevice:
+        """`device` must have been handed over (received or rejected: it has a label)."""
+        if device.status not in DONATED_STATUSES or device.label_code is None:
+            raise ValueError(f"device {device.device_id} is {device.status.value}: it was not handed over yet")
+        return cls(
+            device_id=device.device_id, lot_id=device.lot_id, donor_id=device.donor_id,
+            label_code=device.label_code, serial_number=device.serial_number, make=device.make,
+            model=device.model, device_type=device.device_type, asset_tag=device.asset_tag,
+            declared_value_eur=device.declared_value_eur, stage=summary.stage_of(device.status.value),
+            grade=summary.grade, beneficiary_category=summary.beneficiary_category,
+            erasure_certificate=summary.erasure_certificate,
+        )
 
 
 # --- what every document carries --------------------------------------------------------------
@@ -121,12 +92,12 @@ DEFAULT_ISSUER = Issuer()
 class DonorSummary(FrozenModel):
     donor_id: str
     name: str
-    type: DonorType
+    donor_type: DonorType
     territory: str
 
     @classmethod
     def of(cls, donor: Donor) -> DonorSummary:
-        return cls(donor_id=donor.donor_id, name=donor.name, type=donor.type, territory=donor.territory)
+        return cls(donor_id=donor.donor_id, name=donor.name, donor_type=donor.donor_type, territory=donor.territory)
 
 
 class Document(FrozenModel):
@@ -175,7 +146,7 @@ class DonationCertificate(Document):
 
 def donation_certificate(
     donor: Donor,
-    lot: DonatedLot,
+    lot: Lot,
     devices: list[DonatedDevice],
     issued_on: date,
     *,
@@ -196,11 +167,11 @@ def donation_certificate(
     if not devices:
         raise RuleViolation(f"lot {lot.lot_id} has no device received yet: there is nothing to certify")
 
-    is_public = donor.type in PUBLIC_DONOR_TYPES
+    is_public = donor.donor_type in PUBLIC_DONOR_TYPES
     if is_public:
         if donor.legal_basis is None:
             raise RuleViolation(
-                f"donor {donor.donor_id} is a {donor.type.value}: a donation certificate needs the convention "
+                f"donor {donor.donor_id} is a {donor.donor_type.value}: a donation certificate needs the convention "
                 "it gives under (legal_basis)"
             )
         over = [d for d in devices if d.declared_value_eur is not None and d.declared_value_eur > public_value_cap_eur]
@@ -209,7 +180,7 @@ def donation_certificate(
                 f"{d.label_code} (serial {d.serial_number}): {d.declared_value_eur} €" for d in over
             )
             raise RuleViolation(
-                f"a {donor.type.value} may give devices worth at most {public_value_cap_eur} € each; "
+                f"a {donor.donor_type.value} may give devices worth at most {public_value_cap_eur} € each; "
                 f"declared above: {named}"
             )
 
@@ -271,7 +242,7 @@ class ErasureCertificateDocument(Document):
 
 def erasure_certificate_document(
     device: DonatedDevice,
-    certificate: ErasureCertificate | None = None,
+    certificate: ErasureCertified | None = None,
     *,
     issued_on: date,
     issuer: Issuer = DEFAULT_ISSUER,
@@ -283,7 +254,8 @@ def erasure_certificate_document(
     """
     certificate = certificate or device.erasure_certificate
     if certificate is None:
-        raise RuleViolation(f"device {device.label_code} has no erasure certificate yet")
+        raise RuleViolation(f"device {device.label_code} has no erasure certificate yet: the workshop issues it "
+                            "once every drive is erased or destroyed")
     if certificate.device_id != device.device_id:
         raise ValueError(f"certificate {certificate.certificate_id} is about {certificate.device_id}, "
                          f"not {device.device_id}")

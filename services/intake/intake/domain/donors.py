@@ -7,13 +7,21 @@ signed convention: its reference and date are the legal basis of every lot it de
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from shared.events.vocabulary import DonorType, Provenance
 
-# Donors that give public property: a convention is required before anything is given.
-DONORS_NEEDING_A_CONVENTION = frozenset({DonorType.PUBLIC_BODY, DonorType.SCHOOL})
+# Donors that give public property: a convention is required before anything is given, and
+# each device they give may be worth at most PUBLIC_DONATION_VALUE_CAP_EUR.
+PUBLIC_DONOR_TYPES = frozenset({DonorType.PUBLIC_BODY, DonorType.SCHOOL})
+# Public bodies and schools may give a device worth at most this much (French law since 2022,
+# design brief §2): a higher declared value is refused when it is captured, and a donation
+# certificate never attests one.
+PUBLIC_DONATION_VALUE_CAP_EUR = Decimal("300")
+# What lets a public body give its equipment away; printed on the certificate with the convention.
+PUBLIC_DONATION_STATUTE = "article L. 3212-2 du code général de la propriété des personnes publiques"
 
 TERRITORY_PATTERN = r"^(\d{2,3}|2A|2B)$"
 
@@ -23,8 +31,10 @@ class LegalBasis(BaseModel):
 
     convention_ref: str = Field(min_length=1, max_length=100, description="Reference of the signed convention")
     signed_on: date = Field(description="Date the convention was signed")
+    statute: str = Field(default=PUBLIC_DONATION_STATUTE, min_length=1, max_length=300,
+                         description="The legal text the donor gives under")
 
-    @field_validator("convention_ref")
+    @field_validator("convention_ref", "statute")
     @classmethod
     def _not_blank(cls, value: str) -> str:
         value = value.strip()
@@ -56,7 +66,7 @@ class DonorRegistration(BaseModel):
     @field_validator("legal_basis")
     @classmethod
     def _required_for_public_donors(cls, value: LegalBasis | None, info: ValidationInfo) -> LegalBasis | None:
-        if value is None and info.data.get("donor_type") in DONORS_NEEDING_A_CONVENTION:
+        if value is None and info.data.get("donor_type") in PUBLIC_DONOR_TYPES:
             raise ValueError("a public body or a school gives devices under a convention: "
                              "legal_basis {convention_ref, signed_on} is required")
         return value
@@ -72,7 +82,16 @@ class Donor(DonorRegistration):
     def provenance(self) -> Provenance:
         return Provenance(donor_type=self.donor_type, territory=self.territory)
 
+    @property
+    def value_cap_eur(self) -> Decimal | None:
+        return value_cap_for(self.donor_type)
+
     def differences_from(self, registration: DonorRegistration) -> list[str]:
         """Fields a new registration would change (empty: it says the same thing)."""
         return [name for name in DonorRegistration.model_fields
                 if getattr(self, name) != getattr(registration, name)]
+
+
+def value_cap_for(donor_type: DonorType) -> Decimal | None:
+    """The most a device given by such a donor may be worth (None: no cap, e.g. a company)."""
+    return PUBLIC_DONATION_VALUE_CAP_EUR if donor_type in PUBLIC_DONOR_TYPES else None

@@ -16,26 +16,28 @@ from typing import Literal
 
 from pydantic import Field
 
+from shared.events.vocabulary import BeneficiaryCategory
+
 from intake.domain.documents import (
     DEFAULT_ISSUER,
-    DeviceStage,
     DonatedDevice,
     Document,
-    Donor,
     DonorSummary,
-    Issuer,
     FrozenModel,
+    Issuer,
     with_content_id,
 )
-from shared.events.vocabulary import BeneficiaryCategory
+from intake.domain.donors import Donor
+from intake.domain.passport import DeviceStage
 
 IMPACT_SOURCE = "ADEME 2022"
 # A refurbished laptop avoids about this much per extra year of use (ADEME 2022).
 KG_CO2E_AVOIDED_PER_EXTRA_YEAR = Decimal("27")
 # Manufacturing a new laptop emits about this much (ADEME 2022): context for the reader, not in the sum.
 KG_CO2E_TO_MANUFACTURE_A_LAPTOP = Decimal("225")
-# How much longer a reused device is assumed to serve; each deployment may set its own.
+# How much longer a reused device is assumed to serve; each report may set its own (up to the max).
 DEFAULT_EXTRA_YEARS_OF_USE = Decimal("2")
+MAX_EXTRA_YEARS_OF_USE = Decimal("10")
 
 REUSED_STAGES = frozenset({DeviceStage.SOLD, DeviceStage.HANDED_OVER})
 RECYCLED_STAGES = frozenset({DeviceStage.SCRAPPED, DeviceStage.REJECTED})
@@ -93,7 +95,7 @@ class CarbonEstimate(FrozenModel):
     avoided_kg_co2e: Decimal
     reused_devices: int
     kg_co2e_per_extra_year: Decimal = Field(gt=0)
-    extra_years_of_use: Decimal = Field(gt=0, le=10)
+    extra_years_of_use: Decimal = Field(gt=0, le=MAX_EXTRA_YEARS_OF_USE)
     manufacturing_kg_co2e: Decimal = Field(description="Manufacturing one new laptop, for comparison only")
     source: str
     method: str
@@ -168,31 +170,3 @@ def impact_report(
         ),
     )
     return with_content_id(report)
-
-
-# --- where a device stands, from the events intake received -----------------------------------
-
-_STAGE_AFTER = {
-    "DeviceReceived": DeviceStage.RECEIVED,
-    "DeviceRejected": DeviceStage.REJECTED,
-    "ErasureCertified": DeviceStage.ERASED,
-    "DeviceReady": DeviceStage.READY,
-    "DeviceScrapped": DeviceStage.SCRAPPED,
-    "DeviceReserved": DeviceStage.RESERVED,
-    "ReservationReleased": DeviceStage.READY,
-    "DeviceSold": DeviceStage.SOLD,
-    "SaleCancelled": DeviceStage.READY,
-    "DeviceHandedOver": DeviceStage.HANDED_OVER,
-}
-
-
-def stage_after(event_types: Iterable[str]) -> DeviceStage:
-    """A device's stage after its events, given in the order they happened (the timeline's).
-
-    Events that do not move a device (a warranty claim, a repair) leave its stage as it was:
-    a device handed over and brought back under warranty still counts as reused.
-    """
-    stage = DeviceStage.RECEIVED
-    for event_type in event_types:
-        stage = _STAGE_AFTER.get(event_type, stage)
-    return stage

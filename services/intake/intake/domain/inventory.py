@@ -18,12 +18,13 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 from pydantic import ValidationError
 
 from shared.events.vocabulary import DeviceSpecs, DeviceType, Drive, DriveKind
 
-from intake.domain.devices import DeclaredDevice, natural_key
+from intake.domain.devices import DeclaredDevice, declared_value_above_cap, natural_key
 
 MAX_ROWS = 20_000
 HEADER_SEARCH_LINES = 10
@@ -43,6 +44,10 @@ HEADER_ALIASES: dict[str, set[str]] = {
     "storage": {"stockage", "disque", "disques", "disque dur", "storage", "capacite stockage"},
     "visible_condition": {"etat", "etat visuel", "etat visible", "observations", "observation", "remarques",
                           "commentaire", "commentaires", "condition"},
+    # "Valeur (€)", "Valeur déclarée", "Valeur nette comptable (EUR)": what the donor says a device is worth.
+    "declared_value_eur": {"valeur", "valeur declaree", "valeur estimee", "valeur unitaire", "valeur eur",
+                           "valeur euros", "valeur nette comptable", "valeur nette comptable eur", "vnc",
+                           "valeur residuelle", "declared value", "declared value eur", "value", "value eur"},
 }
 # How a missing column is named in an error: the spellings people know.
 FIELD_LABELS = {
@@ -116,11 +121,13 @@ class Inventory:
         return len(self.accepted) + len(self.rejected)
 
 
-def read_inventory(data: bytes, *, specs_required: bool) -> Inventory:
+def read_inventory(data: bytes, *, specs_required: bool, value_cap_eur: Decimal | None = None) -> Inventory:
     """Every data row of the file, accepted or rejected with its reason.
 
     `specs_required`: the warehouse's reception inventory must give RAM and storage (refurb
-    needs them); a donor's declaration may leave them out.
+    needs them); a donor's declaration may leave them out. `value_cap_eur`: the most a device
+    of this lot's donor may be worth (a public body's or a school's): a row declaring more is
+    rejected.
     """
     text, encoding = decode(data)
     records = list(csv.reader(io.StringIO(text, newline=""), delimiter=(delimiter := detect_delimiter(text))))
@@ -144,7 +151,7 @@ def read_inventory(data: bytes, *, specs_required: bool) -> Inventory:
     first_row_of: dict[str, int] = {}
     for number, cells in data_rows:
         values = {name: (cells[i].strip() if i < len(cells) else "") for name, i in positions.items()}
-        outcome = read_row(values, specs_required=specs_required)
+        outcome = read_row(values, specs_required=specs_required, value_cap_eur=value_cap_eur)
         if isinstance(outcome, str):
             inventory.rejected.append(RejectedRow(number, outcome, values.get("serial_number") or None))
             continue
@@ -229,7 +236,8 @@ def field_of_header(header: str) -> str | None:
     return next((name for name, aliases in HEADER_ALIASES.items() if key in aliases), None)
 
 
-def read_row(values: dict[str, str], *, specs_required: bool) -> DeclaredDevice | str:
+def read_row(values: dict[str, str], *, specs_required: bool,
+             value_cap_eur: Decimal | None = None) -> DeclaredDevice | str:
     """The device a row describes, or why the row is rejected."""
     for name in IDENTITY_COLUMNS:
         if not values.get(name):
@@ -248,11 +256,18 @@ def read_row(values: dict[str, str], *, specs_required: bool) -> DeclaredDevice 
     specs, problem = _specs(values, required=specs_required)
     if problem:
         return problem
+    value = None
+    if values.get("declared_value_eur"):
+        value = parse_euros(values["declared_value_eur"])
+        if value is None:
+            return f"invalid declared value {values['declared_value_eur']!r} (expected e.g. '250' or '249,90 €')"
+        if value_cap_eur is not None and value > value_cap_eur:
+            return f"declared value: {declared_value_above_cap(value, value_cap_eur)}"
     try:
         return DeclaredDevice(
             serial_number=values["serial_number"], make=values["make"], model=values["model"],
             device_type=device_type, asset_tag=values.get("asset_tag") or None, acquired_on=acquired_on,
-            specs=specs, visible_condition=values.get("visible_condition") or None,
+            specs=specs, visible_condition=values.get("visible_condition") or None, declared_value_eur=value,
         )
     except ValidationError as error:
         first = error.errors()[0]
@@ -270,6 +285,21 @@ def parse_date(text: str) -> date | None:
             except ValueError:
                 return None
     return None
+
+
+def parse_euros(text: str) -> Decimal | None:
+    """'250', '249,90', '249,90 €', '1 200,50 EUR', '1.200,50', '€ 90' → euros; None if unreadable,
+    negative, or with more than two decimals (a '1.200' with a dot for thousands is not guessed)."""
+    plain = re.sub(r"(?i)€|\beuros?\b|\beur\b", "", text)
+    plain = re.sub(r"[\s\u00a0\u202f']", "", plain)  # thousands separators: spaces, apostrophes
+    if "," in plain and "." in plain:  # both: the last one is the decimal separator
+        decimal_mark = "," if plain.rfind(",") > plain.rfind(".") else "."
+        plain = plain.replace("." if decimal_mark == "," else ",", "").replace(",", ".")
+    else:
+        plain = plain.replace(",", ".")
+    if not re.fullmatch(r"\d{1,7}(\.\d{1,2})?", plain):
+        return None
+    return Decimal(plain).quantize(Decimal("0.01"))
 
 
 def parse_ram_gb(text: str) -> int | None:

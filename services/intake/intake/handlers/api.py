@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
 from http import HTTPStatus
 from typing import Annotated, Any
 
@@ -16,7 +19,7 @@ from shared.observability import entry_point, logger
 from shared.outbox import ConcurrencyConflict
 from shared.partners import Partner, Role
 
-from intake import imports, reception
+from intake import donor_documents, imports, reception
 from intake.adapters.import_queue import ImportQueue
 from intake.adapters.repository import IntakeRepository, InvalidCursor, Page
 from intake.domain.devices import (
@@ -24,13 +27,16 @@ from intake.domain.devices import (
     DeviceDeclaration,
     DeviceStatus,
     Reception,
+    RefusedValue,
     RejectionAtReception,
     RejectionReason,
     new_id,
     normalize_label_code,
     now,
 )
+from intake.domain.documents import Document
 from intake.domain.donors import Donor, DonorRegistration
+from intake.domain.impact import DEFAULT_EXTRA_YEARS_OF_USE, MAX_EXTRA_YEARS_OF_USE
 from intake.domain.imports import ImportJob, ImportKind
 from intake.domain.inventory import InventoryError
 from intake.domain.lots import Lot, LotDeclaration, LotStatusChange
@@ -68,9 +74,22 @@ class Refused(Exception):
 app.exception_handler(InventoryError)(lambda e: error_response(HTTPStatus.UNPROCESSABLE_ENTITY, f"file: {e}"))
 app.exception_handler(InvalidCursor)(lambda e: error_response(HTTPStatus.UNPROCESSABLE_ENTITY, str(e)))
 app.exception_handler(Refused)(lambda e: error_response(e.status, str(e)))
+# A value the rules refuse (a public donor's device above 300 €): bad input, naming the field.
+app.exception_handler(RefusedValue)(lambda e: error_response(HTTPStatus.UNPROCESSABLE_ENTITY, str(e)))
 
 Limit = Annotated[int, Query(ge=1, le=1000, description="Items per page")]
 Cursor = Annotated[str | None, Query(description="next_cursor of the previous page")]
+
+
+class DocumentFormat(StrEnum):
+    JSON = "json"
+    PDF = "pdf"
+
+
+Format = Annotated[DocumentFormat, Query(alias="format", description="json (default) or pdf")]
+ExtraYears = Annotated[Decimal, Query(
+    gt=0, le=MAX_EXTRA_YEARS_OF_USE, decimal_places=2,
+    description="Extra years of use assumed for a reused device in the CO2 estimate")]
 
 
 @app.get("/health")
@@ -264,10 +283,66 @@ def get_passport(label_code: str) -> dict[str, Any]:
     device = repository().device_of_label(code)
     if device is None:
         raise NotFound(f"no device labelled {code}")
-    return public_view(device.model_dump(mode="json"), repository().passport(device.device_id))
+    return public_view(device.model_dump(mode="json"), repository().summary(device.device_id))
+
+
+# ── donor documents (docs/services/intake-documents.md) ────────────────────────────────────
+# Whoever sees a lot (its donor, the warehouse, an administrator) gets its documents; a donor
+# only its own. JSON by default, the PDF with ?format=pdf.
+
+@app.get("/lots/<lot_id>/documents/donation-certificate")
+def get_donation_certificate(lot_id: str, as_format: Format = DocumentFormat.JSON):
+    lot = _visible_lot(lot_id, app.partner(Role.DONOR, Role.WAREHOUSE))
+    document = donor_documents.donation_certificate_of(repository(), lot, _today())
+    return _document_response(document, as_format, f"attestation-de-don-{lot_id}")
+
+
+@app.get("/devices/<device_id>/documents/erasure-certificate")
+def get_erasure_certificate(device_id: str, as_format: Format = DocumentFormat.JSON):
+    partner = app.partner(Role.DONOR, Role.WAREHOUSE)
+    device = repository().get_device(device_id)
+    if device is None or (partner.role is Role.DONOR and device.donor_id != partner.partner_id):
+        raise NotFound(f"no device {device_id}")
+    document = donor_documents.erasure_certificate_of(repository(), device, _today())
+    return _document_response(document, as_format, f"certificat-effacement-{device.label_code}")
+
+
+@app.get("/lots/<lot_id>/documents/impact-report")
+def get_lot_impact_report(lot_id: str, as_format: Format = DocumentFormat.JSON,
+                          extra_years: ExtraYears = DEFAULT_EXTRA_YEARS_OF_USE):
+    lot = _visible_lot(lot_id, app.partner(Role.DONOR, Role.WAREHOUSE))
+    document = donor_documents.lot_impact_report(repository(), lot, _today(), extra_years)
+    return _document_response(document, as_format, f"rapport-impact-lot-{lot_id}")
+
+
+@app.get("/donors/<donor_id>/documents/impact-report")
+def get_donor_impact_report(donor_id: str, as_format: Format = DocumentFormat.JSON,
+                            extra_years: ExtraYears = DEFAULT_EXTRA_YEARS_OF_USE):
+    partner = app.partner(Role.DONOR, Role.WAREHOUSE)
+    donor = repository().get_donor(donor_id)
+    if donor is None or (partner.role is Role.DONOR and partner.partner_id != donor_id):
+        raise NotFound(f"no donor {donor_id}")
+    document = donor_documents.donor_impact_report(repository(), donor, _today(), extra_years)
+    return _document_response(document, as_format, f"rapport-impact-{donor_id}")
 
 
 # ── helpers ──────────────────────────────────────────────────────────────────────────────
+
+def _today() -> date:
+    """Documents are dated in UTC (a document asked for just after midnight in France says the day before)."""
+    return now().date()
+
+
+def _document_response(document: Document, as_format: DocumentFormat, filename: str) -> Response:
+    if as_format is DocumentFormat.JSON:
+        return json_response(200, document.model_dump(mode="json"))
+    # ReportLab takes about half a second to import: only a PDF request pays for it.
+    from intake.adapters.pdf import render_pdf
+
+    # bytes: Powertools sends them base64-encoded (isBase64Encoded), the HTTP API decodes them.
+    return Response(status_code=200, content_type="application/pdf", body=render_pdf(document),
+                    headers={"Content-Disposition": f'inline; filename="{filename}.pdf"'})
+
 
 def _uploaded_file() -> bytes:
     """The request body's raw bytes. A text body was decoded as UTF-8 by the gateway: if the file

@@ -1,5 +1,6 @@
 """Intake's consumer: every device event of every service goes into the device's timeline,
-and the events that tell the passport something (grade, erasure, outcome) update its summary."""
+and the events that tell intake something (stage, grade, erasure certificate, beneficiary
+category) update the device's summary, which the passport and the donor documents read."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from shared.events import DomainEvent, EventEnvelope, all_contracts
 from shared.observability import entry_point, logger
 
 from intake.adapters.repository import IntakeRepository
-from intake.domain.passport import fact_from
+from intake.domain.passport import facts_from
 
 _repository: IntakeRepository | None = None
 
@@ -17,9 +18,9 @@ def record_device_event(event: DomainEvent, envelope: EventEnvelope) -> None:
     global _repository
     _repository = _repository or IntakeRepository()
     _repository.record_in_timeline(envelope)
-    fact = fact_from(event)
-    if fact is not None and not _repository.record_passport_fact(envelope.subject, fact, envelope.occurred_at):
-        logger.info("passport already has a newer fact", extra={"fact": fact.name})
+    for fact in facts_from(event):
+        if not _repository.record_passport_fact(envelope.subject, fact, envelope.occurred_at):
+            logger.info("the summary already has a newer fact", extra={"fact": fact.name})
 
 
 consumer = EventConsumer({contract: record_device_event for contract in all_contracts()})

@@ -102,6 +102,7 @@ def test_a_received_device_goes_through_refurbishment_to_ready(local_cloud: Loca
 
     # allocation can use it: a referral of the territory reserves it (this also leaves the pool
     # as the other end-to-end tests expect it, with no ready device waiting)
+    thin_path.register_referrer(cloud)
     referral = cloud.expect(201, "POST", "/allocation/referrals", "referrer", {
         "beneficiary_ref": f"FT-{uuid.uuid4().hex[:8]}", "category": "student", "territory": "35",
         "eligibility_proof_ref": "attestation-2026-11",

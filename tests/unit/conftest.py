@@ -53,15 +53,18 @@ def unit_env(monkeypatch):
 @pytest.fixture(autouse=True)
 def fresh_handler_state(monkeypatch):
     """Handler modules keep their repository (and their idempotency layer) per process."""
-    for name in HANDLER_MODULES:
-        module = importlib.import_module(name)
-        monkeypatch.setattr(module, "_repository", None)
+    modules = [importlib.import_module(name) for name in HANDLER_MODULES]
+    for module in modules:
+        module.repository.cache_clear()
         app = getattr(module, "app", None)
         if app is not None and hasattr(app, "_replay_once"):
             monkeypatch.setattr(app, "_replay_once", None)
         consumer = getattr(module, "consumer", None)
         if consumer is not None:
             monkeypatch.setattr(consumer, "_handle_once", None)
+    yield
+    for module in modules:
+        module.repository.cache_clear()
 
 
 @pytest.fixture

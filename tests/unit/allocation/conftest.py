@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -22,13 +23,14 @@ class Clock:
 
 
 @pytest.fixture(autouse=True)
-def clock(monkeypatch) -> Clock:
+def clock(monkeypatch) -> Iterator[Clock]:
     """The time every allocation entry point sees (API, consumer, schedule): T0 unless a test moves it."""
     clock = Clock(T0)
     for module in (api, consumer, expiry):
         monkeypatch.setattr(module, "now", lambda: clock.now)
-    monkeypatch.setattr(expiry, "_repository", None)
-    return clock
+    expiry.repository.cache_clear()
+    yield clock
+    expiry.repository.cache_clear()
 
 
 @pytest.fixture

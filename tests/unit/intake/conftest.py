@@ -23,10 +23,12 @@ LOT = {"expected_count": 12, "pickup_site": "Hôtel du Département", "pickup_da
 @pytest.fixture(autouse=True)
 def fresh_intake_state(monkeypatch):
     """The worker keeps its repository per process, the API its queue; both are per test here."""
-    monkeypatch.setattr(import_worker, "_repository", None)
-    monkeypatch.setattr(api, "_import_queue", None)
+    import_worker.repository.cache_clear()
+    api.import_queue.cache_clear()
     intake.adapters.import_queue.sqs_client.cache_clear()
     yield
+    import_worker.repository.cache_clear()
+    api.import_queue.cache_clear()
     intake.adapters.import_queue.sqs_client.cache_clear()
 
 

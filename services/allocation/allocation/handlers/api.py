@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from datetime import datetime, timezone
 from typing import Annotated, Any
 
@@ -32,17 +34,11 @@ from allocation.domain.referrals import Referral, ReferralRequest
 from allocation.domain.reservation import Reservation
 
 app = ServiceApi("allocation")
-_repository: AllocationRepository | None = None
+# One repository per warm function; its boto3 client is made on first use.
+repository = functools.cache(AllocationRepository)
 
 PARTNER_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
 PartnerId = Annotated[str, Path(pattern=PARTNER_ID)]
-
-
-def repository() -> AllocationRepository:
-    global _repository
-    if _repository is None:
-        _repository = AllocationRepository()
-    return _repository
 
 
 def now() -> datetime:

@@ -7,6 +7,8 @@ the same fact announced twice under new ids, and a SaleCancelled arriving before
 
 from __future__ import annotations
 
+import functools
+
 from datetime import datetime, timezone
 
 from shared.consumer import EventConsumer
@@ -18,14 +20,8 @@ from shared.observability import entry_point
 from allocation import reservations
 from allocation.adapters.repository import AllocationRepository
 
-_repository: AllocationRepository | None = None
-
-
-def repository() -> AllocationRepository:
-    global _repository
-    if _repository is None:
-        _repository = AllocationRepository()
-    return _repository
+# One repository per warm function; its boto3 client is made on first use.
+repository = functools.cache(AllocationRepository)
 
 
 def now() -> datetime:

@@ -8,6 +8,8 @@ next run continues.
 
 from __future__ import annotations
 
+import functools
+
 from datetime import datetime, timezone
 from typing import Any
 
@@ -16,14 +18,8 @@ from shared.observability import entry_point, logger
 from allocation import reservations
 from allocation.adapters.repository import AllocationRepository
 
-_repository: AllocationRepository | None = None
-
-
-def repository() -> AllocationRepository:
-    global _repository
-    if _repository is None:
-        _repository = AllocationRepository()
-    return _repository
+# One repository per warm function; its boto3 client is made on first use.
+repository = functools.cache(AllocationRepository)
 
 
 def now() -> datetime:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import base64
 import binascii
 from datetime import date
@@ -47,22 +49,9 @@ MAX_UPLOAD_BYTES = 4_000_000
 PAGE_SIZE = 100
 
 app = ServiceApi("intake")
-_repository: IntakeRepository | None = None
-_import_queue: ImportQueue | None = None
-
-
-def repository() -> IntakeRepository:
-    global _repository
-    if _repository is None:
-        _repository = IntakeRepository()
-    return _repository
-
-
-def import_queue() -> ImportQueue:
-    global _import_queue
-    if _import_queue is None:
-        _import_queue = ImportQueue()
-    return _import_queue
+# One of each per warm function; their boto3 clients are made on first use.
+repository = functools.cache(IntakeRepository)
+import_queue = functools.cache(ImportQueue)
 
 
 class Refused(Exception):

@@ -4,6 +4,8 @@ category) update the device's summary, which the passport and the donor document
 
 from __future__ import annotations
 
+import functools
+
 from shared.consumer import EventConsumer
 from shared.events import DomainEvent, EventEnvelope, all_contracts
 from shared.observability import entry_point, logger
@@ -11,15 +13,14 @@ from shared.observability import entry_point, logger
 from intake.adapters.repository import IntakeRepository
 from intake.domain.passport import facts_from
 
-_repository: IntakeRepository | None = None
+# One repository per warm function; its boto3 client is made on first use.
+repository = functools.cache(IntakeRepository)
 
 
 def record_device_event(event: DomainEvent, envelope: EventEnvelope) -> None:
-    global _repository
-    _repository = _repository or IntakeRepository()
-    _repository.record_in_timeline(envelope)
+    repository().record_in_timeline(envelope)
     for fact in facts_from(event):
-        if not _repository.record_passport_fact(envelope.subject, fact, envelope.occurred_at):
+        if not repository().record_passport_fact(envelope.subject, fact, envelope.occurred_at):
             logger.info("the summary already has a newer fact", extra={"fact": fact.name})
 
 

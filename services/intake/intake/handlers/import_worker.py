@@ -7,6 +7,8 @@ rows already registered are recognised by their device ids, and a chunk is count
 
 from __future__ import annotations
 
+import functools
+
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -18,16 +20,15 @@ from intake.adapters.repository import IntakeRepository
 from intake.domain.imports import ImportChunk
 from intake.imports import register_chunk
 
-_repository: IntakeRepository | None = None
+# One repository per warm function; its boto3 client is made on first use.
+repository = functools.cache(IntakeRepository)
 _processor = BatchProcessor(event_type=EventType.SQS)
 
 
 def handle_record(record: SQSRecord) -> None:
-    global _repository
-    _repository = _repository or IntakeRepository()
     chunk = ImportChunk.model_validate_json(record.body)
     logger.append_keys(import_id=chunk.import_id, chunk=chunk.index)
-    register_chunk(_repository, chunk)
+    register_chunk(repository(), chunk)
 
 
 @entry_point

@@ -7,6 +7,8 @@ grade, ready (or scrap at any time). See docs/services/refurb.md.
 
 from __future__ import annotations
 
+import functools
+
 from datetime import date, timedelta
 from typing import Annotated, Any
 
@@ -26,17 +28,11 @@ from refurb.domain.work_orders import ErasureCertificate, WorkOrder, WorkOrderSt
 from refurb.domain.workshops import Workshop, WorkshopRegistration
 
 app = ServiceApi("refurb")
-_repository: RefurbRepository | None = None
+# One repository per warm function; its boto3 client is made on first use.
+repository = functools.cache(RefurbRepository)
 
 PARTNER_ID = r"^[a-z0-9][a-z0-9._-]{0,79}$"
 WorkshopId = Annotated[str, Path(pattern=PARTNER_ID)]
-
-
-def repository() -> RefurbRepository:
-    global _repository
-    if _repository is None:
-        _repository = RefurbRepository()
-    return _repository
 
 
 class Assignment(BaseModel):

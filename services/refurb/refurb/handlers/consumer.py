@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from shared.consumer import EventConsumer
 from shared.events import EventEnvelope
 from shared.events.intake import DeviceReceived
@@ -11,13 +13,8 @@ from shared.observability import entry_point, logger
 from refurb import workflow
 from refurb.adapters.repository import RefurbRepository
 
-_repository: RefurbRepository | None = None
-
-
-def repository() -> RefurbRepository:
-    global _repository
-    _repository = _repository or RefurbRepository()
-    return _repository
+# One repository per warm function; its boto3 client is made on first use.
+repository = functools.cache(RefurbRepository)
 
 
 def open_work_order(event: DeviceReceived, envelope: EventEnvelope) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from datetime import date, datetime, timezone
 from typing import Any
 
@@ -24,14 +26,8 @@ from sales.domain.sale import (
 )
 
 app = ServiceApi("sales")
-_repository: SalesRepository | None = None
-
-
-def repository() -> SalesRepository:
-    global _repository
-    if _repository is None:
-        _repository = SalesRepository()
-    return _repository
+# One repository per warm function; its boto3 client is made on first use.
+repository = functools.cache(SalesRepository)
 
 
 def _view(sale: Sale) -> dict[str, Any]:

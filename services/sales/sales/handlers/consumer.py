@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from shared.consumer import EventConsumer
 from shared.events import EventEnvelope
 from shared.events.allocation import DeviceReserved, ReservationReleased
@@ -9,14 +11,8 @@ from shared.observability import entry_point, logger
 
 from sales.adapters.repository import SalesRepository
 
-_repository: SalesRepository | None = None
-
-
-def repository() -> SalesRepository:
-    global _repository
-    if _repository is None:
-        _repository = SalesRepository()
-    return _repository
+# One repository per warm function; its boto3 client is made on first use.
+repository = functools.cache(SalesRepository)
 
 
 def on_device_reserved(event: DeviceReserved, envelope: EventEnvelope) -> None:

@@ -7,7 +7,7 @@ PYTHON ?= $(PYENV_ROOT)/versions/$(PYTHON_VERSION)/bin/python
 VENV := .venv
 LOCALCLOUD_VENV := .venv-localcloud
 
-.PHONY: install up deploy test unit lint layers schemas clean demo import
+.PHONY: install up deploy test unit lint layers schemas security-doc clean demo import
 
 install: $(VENV)/.installed $(LOCALCLOUD_VENV)/.installed
 
@@ -44,6 +44,9 @@ layers: install  ## build the Lambda layers that template.yaml points at (before
 
 schemas: install  ## export the event contracts as JSON Schema
 	$(VENV)/bin/python -m shared.events.schema docs/events
+
+security-doc: install  ## write the services' access tables into docs/security.md
+	PYTHONPATH=services/intake:services/refurb:services/allocation:services/sales $(VENV)/bin/python -m shared.access docs/security.md
 
 clean:
 	rm -rf .build

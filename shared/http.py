@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import inspect
 from http import HTTPStatus
+from collections.abc import Mapping
 from typing import Any, Callable
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
@@ -20,10 +21,20 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyValidationError,
 )
 
+from shared.access import (
+    OPENAPI_ACCESS,
+    OPENAPI_ROUTE,
+    Access,
+    Ownership,
+    UndeclaredRoute,
+    check_role,
+    require_reach,
+    route_key,
+)
 from shared.errors import Forbidden, NotFound, RuleViolation, Unauthenticated
 from shared.idempotency import IDEMPOTENCY_WINDOW_SECONDS, persistence_layer
 from shared.outbox import ConcurrencyConflict
-from shared.partners import Partner, Role, partner_from_authorizer, require_role
+from shared.partners import Partner, partner_from_authorizer
 
 IDEMPOTENCY_KEY_HEADER = "idempotency-key"
 
@@ -66,9 +77,15 @@ def json_response(status: int, body: Any) -> Response:
 
 
 class ServiceApi(APIGatewayHttpResolver):
-    """The partner API of one service, mounted under `/<service>`."""
+    """The partner API of one service, mounted under `/<service>`.
 
-    def __init__(self, service: str):
+    `access` is the service's table of who may call each route (`<service>/access.py`, see
+    shared/access.py): a route it does not name cannot be registered, and the caller's role
+    is checked against it before the route runs."""
+
+    def __init__(self, service: str, access: Mapping[str, Access]):
+        self.access = {OPENAPI_ROUTE: OPENAPI_ACCESS, **access}
+        self._current_access: Access | None = None
         super().__init__(enable_validation=True, strip_prefixes=[f"/{service}"])
         self.service = service
         self.enable_swagger(path="/openapi", title=f"Seconde Vie — {service} API")
@@ -91,9 +108,41 @@ class ServiceApi(APIGatewayHttpResolver):
         self._replay_config.register_lambda_context(context)
         return super().resolve(event, context)
 
-    def partner(self, *roles: Role) -> Partner:
-        """The calling partner, who must hold one of `roles` (or be an administrator)."""
-        return require_role(partner_from_authorizer(self._authorizer_context()), *roles)
+    def route(self, rule: str, method: Any, *args: Any, **kwargs: Any) -> Callable:
+        register = super().route(rule, method, *args, **kwargs)
+        keys = [route_key(m, rule) for m in ((method,) if isinstance(method, str) else method)]
+        undeclared = [key for key in keys if key not in self.access]
+        if undeclared:
+            raise UndeclaredRoute(f"{', '.join(undeclared)}: say who may call it in {self.service}/access.py")
+
+        def decorator(func: Callable) -> Callable:
+            @functools.wraps(func)
+            def guarded(*call_args: Any, **call_kwargs: Any) -> Any:
+                access = self.access[route_key(self.current_event.http_method, rule)]
+                self._current_access = access
+                if not access.public:
+                    check_role(access, self.partner())
+                return func(*call_args, **call_kwargs)
+
+            guarded.__signature__ = inspect.signature(func, eval_str=True)
+            return register(guarded)
+
+        return decorator
+
+    def partner(self) -> Partner:
+        """The calling partner (its role was checked against the route's access rule)."""
+        return partner_from_authorizer(self._authorizer_context())
+
+    def require_reach(self, ownership: Ownership | None, not_found: str) -> Partner:
+        """The caller, if `ownership` (None: no such object) is within its reach on this route;
+        otherwise NotFound(`not_found`), the same answer as for an object that does not exist."""
+        partner = self.partner()
+        require_reach(self._current_access, partner, ownership, not_found)
+        return partner
+
+    @property
+    def current_access(self) -> Access:
+        return self._current_access
 
     def correlation_id(self) -> str | None:
         """The caller's `X-Correlation-Id`, carried by the events this request causes."""

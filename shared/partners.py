@@ -39,11 +39,3 @@ def partner_from_authorizer(authorizer_context: dict | None) -> Partner:
         return Partner(partner_id=partner_id, role=Role(role), territory=context.get("territory") or None)
     except ValueError:
         raise Forbidden(f"unknown partner role {role!r}") from None
-
-
-def require_role(partner: Partner, *roles: Role) -> Partner:
-    """Admins may do everything; others only what their role allows."""
-    if partner.role is Role.ADMIN or partner.role in roles:
-        return partner
-    allowed = ", ".join(r.value for r in roles)
-    raise Forbidden(f"role {partner.role.value} may not do this (needs {allowed})")

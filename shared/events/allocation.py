@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from pydantic import Field
+
 from shared.events.envelope import DomainEvent
 from shared.events.vocabulary import BeneficiaryCategory, DeviceType, Grade
 
@@ -23,6 +25,8 @@ class DeviceReserved(_AllocationEvent):
     grade: Grade
     device_type: DeviceType
     expires_at: datetime
+    territory: str = Field(pattern=r"^(\d{2,3}|2A|2B)$",
+                           description="The beneficiary's département: the points of sale that may sell it")
 
 
 class ReservationReleased(_AllocationEvent):

@@ -81,3 +81,13 @@ class WarrantyRepairCompleted(_RefurbEvent):
     workshop_id: str
     parts: list[str] = []
     cost_eur: Decimal = Field(ge=0, decimal_places=2)
+
+
+class WorkOrderAssigned(_RefurbEvent):
+    """A device's work order was given to a workshop (at opening, or by an administrator).
+
+    Intake learns from it which workshop may follow the device's journey."""
+
+    EVENT_TYPE = "WorkOrderAssigned"
+
+    workshop_id: str

@@ -7,7 +7,14 @@ from decimal import Decimal
 
 from shared.events.allocation import DeviceReserved, ReservationReleased
 from shared.events.intake import DeviceReceived, DeviceRejected
-from shared.events.refurb import DeviceReady, DeviceScrapped, DriveErasure, ErasureCertified, WarrantyRepairCompleted
+from shared.events.refurb import (
+    DeviceReady,
+    DeviceScrapped,
+    DriveErasure,
+    ErasureCertified,
+    WarrantyRepairCompleted,
+    WorkOrderAssigned,
+)
 from shared.events.sales import DeviceHandedOver, DeviceSold, SaleCancelled, WarrantyClaimOpened
 from shared.events.vocabulary import DeviceSpecs, Drive, FunctionalSummary, Provenance
 
@@ -31,8 +38,9 @@ EXAMPLES = [
                    harvested_parts=["RAM 8 GB DDR4", "charger 65 W"], at_step="diagnosis"),
     WarrantyRepairCompleted(device_id=DEVICE, claim_ids=["w-1"], workshop_id="workshop-rennes",
                             parts=["keyboard fr-azerty"], cost_eur=Decimal("18.50")),
+    WorkOrderAssigned(device_id=DEVICE, workshop_id="workshop-rennes"),
     DeviceReserved(device_id=DEVICE, reservation_id="r-1", referral_id="ref-1", beneficiary_category="student",
-                   grade="A", device_type="laptop", expires_at=AT),
+                   grade="A", device_type="laptop", expires_at=AT, territory="35"),
     ReservationReleased(device_id=DEVICE, reservation_id="r-1", referral_id="ref-1", reason="expired"),
     DeviceSold(device_id=DEVICE, sale_id="s-1", reservation_id="r-1", point_of_sale_id="pos-1",
                receipt_number="pos-1-2026-000001", price_eur=Decimal("105.00")),

@@ -21,7 +21,7 @@ def announce_reservations(cloud: LocalCloud, device_ids: list[str]) -> None:
     entries = [
         to_entry(DeviceReserved(
             device_id=device_id, reservation_id=str(uuid.uuid4()), referral_id=str(uuid.uuid4()),
-            beneficiary_category="student", grade="B", device_type="laptop", expires_at=expires,
+            beneficiary_category="student", grade="B", device_type="laptop", expires_at=expires, territory="35",
         ).to_envelope(), cloud.outputs["EventBusName"])
         for device_id in device_ids
     ]

@@ -19,7 +19,14 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from shared.events import DomainEvent, EventEnvelope
 from shared.events.allocation import DeviceReserved, ReservationReleased
 from shared.events.intake import DeviceReceived, DeviceRejected
-from shared.events.refurb import DeviceReady, DeviceScrapped, DriveErasure, ErasureCertified, WarrantyRepairCompleted
+from shared.events.refurb import (
+    DeviceReady,
+    DeviceScrapped,
+    DriveErasure,
+    ErasureCertified,
+    WarrantyRepairCompleted,
+    WorkOrderAssigned,
+)
 from shared.events.sales import DeviceHandedOver, DeviceSold, SaleCancelled, WarrantyClaimOpened
 from shared.events.vocabulary import DeviceSpecs, FunctionalSummary, Provenance
 
@@ -287,11 +294,11 @@ def device_ready(device_id: str | None = None, grade: str = "A", **overrides: An
 
 
 def device_reserved(device_id: str | None = None, *, reservation_id: str | None = None, grade: str = "A",
-                    device_type: str = "laptop") -> DeviceReserved:
+                    device_type: str = "laptop", territory: str = "35") -> DeviceReserved:
     return DeviceReserved(
         device_id=device_id or str(uuid.uuid4()), reservation_id=reservation_id or str(uuid.uuid4()),
         referral_id=str(uuid.uuid4()), beneficiary_category="job_seeker", grade=grade,
-        device_type=device_type, expires_at=T0 + timedelta(days=14),
+        device_type=device_type, expires_at=T0 + timedelta(days=14), territory=territory,
     )
 
 
@@ -318,5 +325,6 @@ def sample_events(device_id: str = "dev-1") -> dict[type[DomainEvent], DomainEve
         SaleCancelled(device_id=device_id, sale_id="sale-1", reservation_id="res-1", refund_eur=Decimal("105.00")),
         DeviceHandedOver(device_id=device_id, sale_id="sale-1", point_of_sale_id="pos-rennes-centre"),
         WarrantyClaimOpened(device_id=device_id, claim_id="claim-1", sale_id="sale-1", fault="battery"),
+        WorkOrderAssigned(device_id=device_id, workshop_id="workshop-rennes"),
     ]
     return {type(s): s for s in samples}

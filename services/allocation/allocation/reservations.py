@@ -75,7 +75,7 @@ def reserve(repository: AllocationRepository, match: Match, policy: MatchingPoli
     event = DeviceReserved(
         device_id=device.device_id, reservation_id=reservation_id, referral_id=referral.referral_id,
         beneficiary_category=referral.category, grade=device.grade, device_type=device.device_type,
-        expires_at=held_until,
+        expires_at=held_until, territory=referral.territory,
     ).to_envelope(occurred_at=now, correlation_id=cause.correlation_id, causation_id=cause.causation_id)
     reservation = Reservation(
         reservation_id=reservation_id, device_id=device.device_id, referral_id=referral.referral_id,

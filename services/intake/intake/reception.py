@@ -48,7 +48,8 @@ def receive_new(repository: IntakeRepository, lot: Lot, declaration: DeviceDecla
     require_declared_value_allowed(declaration.declared_value_eur, lot.provenance.donor_type)
     at = now()
     device = Device(
-        device_id=device_id or new_id(), lot_id=lot.lot_id, donor_id=lot.donor_id, status=DeviceStatus.RECEIVED,
+        device_id=device_id or new_id(), lot_id=lot.lot_id, donor_id=lot.donor_id, territory=lot.provenance.territory,
+        status=DeviceStatus.RECEIVED,
         **declaration.model_dump(), registered_at=at, received_at=at, imported_from=imported_from,
     )
     return _register(repository, device, lambda d: received_event(d, lot, correlation_id))
@@ -61,7 +62,8 @@ def declare(repository: IntakeRepository, lot: Lot, declared: DeclaredDevice, *,
     require_declared_value_allowed(declared.declared_value_eur, lot.provenance.donor_type)
     at = now()
     device = Device(
-        device_id=device_id or new_id(), lot_id=lot.lot_id, donor_id=lot.donor_id, status=DeviceStatus.DECLARED,
+        device_id=device_id or new_id(), lot_id=lot.lot_id, donor_id=lot.donor_id, territory=lot.provenance.territory,
+        status=DeviceStatus.DECLARED,
         **declared.model_dump(), registered_at=at, declared_at=at, imported_from=imported_from,
     )
     return _register(repository, device, lambda d: None)
@@ -75,7 +77,8 @@ def reject_new(repository: IntakeRepository, lot: Lot, rejection: RejectionAtRec
     at = now()
     fields = rejection.model_dump(exclude={"reason"})
     device = Device(
-        device_id=new_id(), lot_id=lot.lot_id, donor_id=lot.donor_id, status=DeviceStatus.REJECTED,
+        device_id=new_id(), lot_id=lot.lot_id, donor_id=lot.donor_id, territory=lot.provenance.territory,
+        status=DeviceStatus.REJECTED,
         **fields, registered_at=at, rejected_at=at, rejection_reason=rejection.reason,
     )
     return _register(repository, device, lambda d: rejected_event(d, correlation_id))

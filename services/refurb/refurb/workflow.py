@@ -12,15 +12,23 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Callable, TypeVar
 
-from shared.errors import Forbidden, NotFound, RuleViolation
+from shared.access import require_reach
+from shared.errors import NotFound, RuleViolation
 from shared.events import EventEnvelope
 from shared.events.intake import DeviceReceived
-from shared.events.refurb import DeviceReady, DeviceScrapped, ErasureCertified, WarrantyRepairCompleted
+from shared.events.refurb import (
+    DeviceReady,
+    DeviceScrapped,
+    ErasureCertified,
+    WarrantyRepairCompleted,
+    WorkOrderAssigned,
+)
 from shared.events.sales import WarrantyClaimOpened
 from shared.observability import logger
 from shared.outbox import ConcurrencyConflict
-from shared.partners import Partner, Role
+from shared.partners import Partner
 
+from refurb.access import WORK_ORDER_STEP, work_order_ownership
 from refurb.adapters.repository import Changes, RefurbRepository, StoredRuleSet
 from refurb.domain.figures import ClosedOrder, workshop_figures
 from refurb.domain.grading import RuleSet, default_rule_set
@@ -62,7 +70,7 @@ def open_work_order(repository: RefurbRepository, event: DeviceReceived, envelop
         )
         order.history.append(Milestone(what="opened", at=envelope.occurred_at))
         changes = Changes(order=order, new_order=True)
-        _assign_automatically(repository, order, changes)
+        _assign_automatically(repository, order, changes, cause=envelope)
         repository.commit(changes)
         return order
 
@@ -70,7 +78,7 @@ def open_work_order(repository: RefurbRepository, event: DeviceReceived, envelop
 
 
 def _assign_automatically(repository: RefurbRepository, order: WorkOrder, changes: Changes,
-                          prefer: str | None = None) -> None:
+                          prefer: str | None = None, cause: EventEnvelope | None = None) -> None:
     chosen = choose_workshop(repository.workshops(), order.provenance.territory, prefer=prefer)
     if chosen is None:
         logger.warning("no workshop has room: work order left unassigned", extra={"device_id": order.device_id})
@@ -79,6 +87,15 @@ def _assign_automatically(repository: RefurbRepository, order: WorkOrder, change
     chosen.take()
     order.assign(chosen.workshop_id, now())
     changes.workshops.append(chosen)
+    changes.events.append(_assigned(order, cause))
+
+
+def _assigned(order: WorkOrder, cause: EventEnvelope | None = None, correlation_id: str | None = None) -> EventEnvelope:
+    """Tells intake which workshop now follows the device (its journey becomes visible to it)."""
+    event = WorkOrderAssigned(device_id=order.device_id, workshop_id=order.workshop_id)
+    if cause is not None:
+        return event.to_envelope(correlation_id=cause.correlation_id, causation_id=cause.event_id)
+    return event.to_envelope(correlation_id=correlation_id)
 
 
 def assign(repository: RefurbRepository, device_id: str, workshop_id: str, by: Partner) -> WorkOrder:
@@ -99,6 +116,7 @@ def assign(repository: RefurbRepository, device_id: str, workshop_id: str, by: P
             previous.release()
             changes.workshops.append(previous)
         order.assign(workshop_id, now(), by=by.partner_id)
+        changes.events.append(_assigned(order))
         repository.commit(changes)
         return order
 
@@ -121,12 +139,9 @@ def register_workshop(repository: RefurbRepository, workshop_id: str, registrati
 # --- the steps ---------------------------------------------------------------------------------
 
 def check_access(order: WorkOrder, partner: Partner) -> None:
-    """A workshop acts on the work orders assigned to it; administrators on all."""
-    if partner.role is Role.ADMIN or order.workshop_id == partner.partner_id:
-        return
-    if order.workshop_id is None:
-        raise Forbidden(f"work order {order.device_id} is not assigned to any workshop yet: an administrator assigns it")
-    raise Forbidden(f"work order {order.device_id} is not assigned to {partner.partner_id}")
+    """A workshop acts on the work orders assigned to it; administrators on all (refurb/access.py).
+    To another workshop the work order does not exist."""
+    require_reach(WORK_ORDER_STEP, partner, work_order_ownership(order), f"no work order for device {order.device_id}")
 
 
 def load_order(repository: RefurbRepository, device_id: str) -> WorkOrder:
@@ -265,7 +280,7 @@ def reopen_for_warranty(repository: RefurbRepository, event: WarrantyClaimOpened
             return  # this claim is already recorded
         changes = Changes(order=order)
         if reopened:
-            _assign_automatically(repository, order, changes, prefer=order.workshop_id)
+            _assign_automatically(repository, order, changes, prefer=order.workshop_id, cause=envelope)
         repository.commit(changes)
 
     retrying(attempt)

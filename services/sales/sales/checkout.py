@@ -76,14 +76,6 @@ def sell(repository: SalesRepository, request: SaleRequest, point_of_sale_id: st
     raise ConcurrencyConflict("too many concurrent sales on this point of sale: retry")
 
 
-def sale_of(repository: SalesRepository, sale_id: str, point_of_sale_id: str | None = None) -> Sale:
-    """The sale; a point of sale sees only its own (None: an administrator sees all)."""
-    sale = repository.get_sale(sale_id)
-    if sale is None or (point_of_sale_id and sale.point_of_sale_id != point_of_sale_id):
-        raise NotFound(f"no sale {sale_id}")
-    return sale
-
-
 def cancel(repository: SalesRepository, sale: Sale, request: CancellationRequest,
            correlation_id: str | None = None) -> Sale:
     """Refund and release: allocation returns the device to the pool on SaleCancelled."""

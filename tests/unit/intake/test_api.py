@@ -195,7 +195,7 @@ def test_the_warehouse_receives_a_device_with_its_event_in_the_same_write(lot_id
     assert event.provenance.territory == "35"
     assert envelope.occurred_at == datetime.fromisoformat(body["received_at"])
 
-    read = call(handler, "GET", f"/intake/devices/{device_id}", "workshop").body
+    read = call(handler, "GET", f"/intake/devices/{device_id}", "warehouse").body
     same = ("device_id", "lot_id", "donor_id", "label_code", "serial_number", "make", "model", "status", "received_at")
     assert {k: read[k] for k in same} == {k: body[k] for k in same}
     lot = call(handler, "GET", f"/intake/lots/{lot_id}", "donor").body

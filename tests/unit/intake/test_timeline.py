@@ -1,68 +1,123 @@
-"""A device's timeline: every service's events about it, in the order they happened."""
+"""A device's timeline: every service's events about it, in the order they happened, and what
+each kind of reader may see of it."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
+import pytest
+
 from intake.handlers import api, consumer
+from shared.events.refurb import ErasureCertified, WorkOrderAssigned
+from shared.events.sales import WarrantyClaimOpened
 from tests.unit.support import T0, call, deliver, device_ready, device_received, device_reserved, device_sold, erasure
-from shared.events.refurb import ErasureCertified
+
+DEVICE = {"serial_number": "5CG8231XYZ", "make": "HP", "model": "EliteBook 840 G5", "device_type": "laptop",
+          "specs": {"cpu_model": "i5-8250U", "ram_gb": 8, "drives": [{"kind": "nvme", "size_gb": 256}]}}
 
 
-def _timeline(device_id: str, role: str = "donor"):
-    return call(api.handler, "GET", f"/intake/devices/{device_id}/timeline", role)
+def _timeline(device_id: str, role: str = "donor", **kwargs):
+    return call(api.handler, "GET", f"/intake/devices/{device_id}/timeline", role, **kwargs)
 
 
-def test_a_device_without_events_has_no_timeline(table):
-    response = _timeline("dev-unknown")
-    assert response.status == 404
-    assert "dev-unknown" in response.body["message"]
+@pytest.fixture
+def device_id(lot_id) -> str:
+    response = call(api.handler, "POST", f"/intake/lots/{lot_id}/devices", "warehouse", DEVICE)
+    assert response.status == 201, response.body
+    return response.body["device_id"]
 
 
-def test_the_timeline_lists_every_service_step_in_the_order_it_happened(table):
-    device_id = "dev-1"
+@pytest.fixture
+def journey(device_id):
+    """The device's whole life, delivered out of order in two batches, as queues may do."""
     reserved = device_reserved(device_id, reservation_id="res-1")
     steps = [
         device_received(device_id).to_envelope(occurred_at=T0),
+        WorkOrderAssigned(device_id=device_id, workshop_id="workshop-rennes").to_envelope(
+            occurred_at=T0 + timedelta(minutes=1)),
         ErasureCertified(device_id=device_id, certificate_id="c-1", certificate_sha256="b" * 64,
                          drives=[erasure()]).to_envelope(occurred_at=T0 + timedelta(hours=2)),
         device_ready(device_id).to_envelope(occurred_at=T0 + timedelta(hours=3)),
         reserved.to_envelope(occurred_at=T0 + timedelta(days=1)),
         device_sold(device_id, "res-1").to_envelope(occurred_at=T0 + timedelta(days=2, microseconds=5)),
+        WarrantyClaimOpened(device_id=device_id, claim_id="claim-1", sale_id="sale-1",
+                            fault="battery").to_envelope(occurred_at=T0 + timedelta(days=40)),
     ]
-    # delivered out of order, in two batches, as queues may do
-    assert deliver(consumer.handler, steps[4], steps[1], steps[3])["batchItemFailures"] == []
-    assert deliver(consumer.handler, steps[2], steps[0])["batchItemFailures"] == []
+    assert deliver(consumer.handler, steps[5], steps[2], steps[4], steps[6])["batchItemFailures"] == []
+    assert deliver(consumer.handler, steps[3], steps[0], steps[1])["batchItemFailures"] == []
+    return steps, reserved
 
-    response = _timeline(device_id, role="point_of_sale")
+
+def test_an_administrator_sees_every_step_whole_in_the_order_it_happened(device_id, journey):
+    steps, reserved = journey
+    response = _timeline(device_id, "admin")
 
     assert response.status == 200
-    assert response.body["device_id"] == device_id
     lines = response.body["steps"]
     assert [line["event_type"] for line in lines] == [
-        "DeviceReceived", "ErasureCertified", "DeviceReady", "DeviceReserved", "DeviceSold"]
+        "DeviceReceived", "WorkOrderAssigned", "ErasureCertified", "DeviceReady", "DeviceReserved", "DeviceSold",
+        "WarrantyClaimOpened"]
     assert [line["event_id"] for line in lines] == [s.event_id for s in steps]
-    assert [line["source"] for line in lines] == [
-        "seconde-vie.intake", "seconde-vie.refurb", "seconde-vie.refurb", "seconde-vie.allocation",
-        "seconde-vie.sales"]
-    assert lines[3]["payload"]["referral_id"] == reserved.referral_id
-    assert "beneficiary_ref" not in lines[3]["payload"]
+    assert lines[4]["payload"]["referral_id"] == reserved.referral_id
 
 
-def test_a_redelivered_event_appears_once_in_the_timeline(table):
-    envelope = device_received("dev-1").to_envelope()
+def test_the_donor_sees_the_journey_and_nothing_about_the_beneficiary(device_id, journey):
+    steps, reserved = journey
+    response = _timeline(device_id, "donor")
+
+    assert response.status == 200
+    lines = response.body["steps"]
+    assert [line["event_type"] for line in lines] == [s.event_type for s in steps]
+    assert lines[0]["details"]["lot_id"] == steps[0].payload["lot_id"]
+    assert lines[1]["details"] == {"workshop_id": "workshop-rennes"}
+    assert lines[3]["details"]["grade"] == "A"
+    text = json.dumps(response.body)
+    for secret in (reserved.referral_id, reserved.reservation_id, "res-1", "sale-1", "job_seeker", "battery",
+                   "price_eur", "receipt_number", "correlation_id", steps[4].correlation_id):
+        assert secret not in text, secret
+    assert all(line["details"] == {} for line in lines[4:])
+
+
+def test_the_workshop_follows_the_devices_assigned_to_it_only(device_id, lot_id):
+    deliver(consumer.handler, device_received(device_id).to_envelope(occurred_at=T0))
+    assert _timeline(device_id, "workshop").status == 404  # not assigned yet: not there
+    deliver(consumer.handler, WorkOrderAssigned(device_id=device_id, workshop_id="workshop-rennes").to_envelope())
+
+    assert _timeline(device_id, "workshop").status == 200
+    assert _timeline(device_id, "workshop", partner_id="workshop-nantes").status == 404
+    assert call(api.handler, "GET", f"/intake/devices/{device_id}", "workshop").status == 200
+
+
+def test_referrers_and_points_of_sale_see_no_timeline_other_partners_none_of_others_devices(device_id, journey):
+    assert _timeline(device_id, "point_of_sale").status == 403
+    assert _timeline(device_id, "referrer").status == 403
+    assert _timeline(device_id, "donor", partner_id="donor-departement-44").status == 404
+    assert _timeline(device_id, "warehouse", territory="44").status == 404
+    assert _timeline(device_id, "warehouse").status == 200
+
+
+def test_an_unknown_device_has_no_timeline(table):
+    response = _timeline("dev-unknown", "admin")
+    assert response.status == 404
+    assert "dev-unknown" in response.body["message"]
+
+
+def test_a_redelivered_event_appears_once_in_the_timeline(device_id):
+    envelope = device_received(device_id).to_envelope()
     deliver(consumer.handler, envelope, envelope)
     deliver(consumer.handler, envelope)
-    assert [line["event_id"] for line in _timeline("dev-1").body["steps"]] == [envelope.event_id]
+    assert [line["event_id"] for line in _timeline(device_id, "admin").body["steps"]] == [envelope.event_id]
 
 
-def test_timelines_of_two_devices_do_not_mix(table):
-    first, second = device_received("dev-1").to_envelope(), device_received("dev-2").to_envelope()
+def test_timelines_of_two_devices_do_not_mix(lot_id, device_id):
+    other = call(api.handler, "POST", f"/intake/lots/{lot_id}/devices", "warehouse",
+                 {**DEVICE, "serial_number": "5CG0000ABC"}).body["device_id"]
+    first, second = device_received(device_id).to_envelope(), device_received(other).to_envelope()
     deliver(consumer.handler, first, second)
-    assert [line["event_id"] for line in _timeline("dev-1").body["steps"]] == [first.event_id]
-    assert [line["event_id"] for line in _timeline("dev-2").body["steps"]] == [second.event_id]
+    assert [line["event_id"] for line in _timeline(device_id, "admin").body["steps"]] == [first.event_id]
+    assert [line["event_id"] for line in _timeline(other, "admin").body["steps"]] == [second.event_id]
 
 
-def test_a_partner_without_a_device_role_cannot_read_a_timeline(table):
-    deliver(consumer.handler, device_received("dev-1").to_envelope())
-    assert _timeline("dev-1", role="nobody").status == 403
+def test_a_partner_without_a_known_role_cannot_read_a_timeline(device_id):
+    assert _timeline(device_id, role="nobody").status == 403

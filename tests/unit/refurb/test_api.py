@@ -100,7 +100,8 @@ def test_a_workshop_takes_a_device_to_ready_through_every_step(device_id, dynamo
     assert (graded["status"], graded["grade"]["grade"], graded["grade"]["rule_set_version"]) == (
         "awaiting_ready", "A", 0)
     assert [f["rule"] for f in graded["grade"]["fired"]] == ["cpu", "ram", "ssd", "nvme"]
-    assert len(outbox_envelopes_in(dynamodb)) == 1  # the other steps announce nothing
+    # the assignment at opening and the certificate: the other steps announce nothing
+    assert sorted(e.event_type for e in outbox_envelopes_in(dynamodb)) == ["ErasureCertified", "WorkOrderAssigned"]
 
     ready = walk(device_id, "ready")
     assert (ready["status"], ready["next_step"]) == ("ready", None)
@@ -140,7 +141,7 @@ def test_a_failed_erasure_is_recorded_announces_nothing_and_holds_the_device(dev
     assert failed.status == 200
     assert (failed.body["status"], failed.body["erasure_pending"]) == (
         "awaiting_erasure", ["drive NV-001 failed its erasure: redo it or destroy the drive"])
-    assert outbox_envelopes_in(dynamodb) == []
+    assert outbox_envelopes_in(dynamodb, "ErasureCertified") == []
 
     held = step(device_id, "repair", STEP_BODIES["repair"])
     assert held.status == 409
@@ -159,7 +160,7 @@ def test_every_drive_found_at_diagnosis_must_be_erased(table, dynamodb):
         {"serial_number": "HDD-1", "kind": "hdd", "size_gb": 1000, "smart_status": "passed"}]))
     partial = step("dev-2", "erasure", {"drives": [erasure_body("SSD-1", technique="ata_secure_erase")]})
     assert partial.body["erasure_pending"] == ["drive HDD-1 has no erasure record"]
-    assert outbox_envelopes_in(dynamodb) == []
+    assert outbox_envelopes_in(dynamodb, "ErasureCertified") == []
 
 
 # --- bad input: 422 naming the field, nothing written -------------------------------------------------
@@ -207,9 +208,9 @@ def test_an_unknown_device_has_no_work_order(table):
 def test_a_workshop_acts_only_on_its_own_work_orders(device_id, dynamodb):
     before = all_items(dynamodb)
     other = step(device_id, "diagnosis", diagnosis_body(), partner_id="workshop-brest")
-    assert other.status == 403
-    assert "not assigned to workshop-brest" in other.body["message"]
-    assert call(api.handler, "GET", f"{ORDER}/{device_id}", "workshop", partner_id="workshop-brest").status == 403
+    assert other.status == 404  # another workshop's work order does not exist for it
+    assert other.body["message"] == f"no work order for device {device_id}"
+    assert call(api.handler, "GET", f"{ORDER}/{device_id}", "workshop", partner_id="workshop-brest").status == 404
     assert step(device_id, "diagnosis", diagnosis_body(), role="warehouse").status == 403
     assert all_items(dynamodb) == before
     assert step(device_id, "diagnosis", diagnosis_body(), role="admin").status == 200  # administrators may
@@ -237,7 +238,7 @@ def test_orders_go_to_the_territory_then_to_any_room_then_wait_unassigned(table)
 
     unassigned = call(api.handler, "GET", "/refurb/unassigned-work-orders", "admin")
     assert [o["device_id"] for o in unassigned.body["work_orders"]] == ["dev-3"]
-    assert step("dev-3", "diagnosis", diagnosis_body()).status == 403  # nobody's yet
+    assert step("dev-3", "diagnosis", diagnosis_body()).status == 404  # nobody's yet
 
     call(api.handler, "PUT", "/refurb/workshops/workshop-rennes", "admin", {"territories": ["35"], "capacity": 2})
     assigned = step("dev-3", "assignment", {"workshop_id": "workshop-rennes"}, role="admin")
@@ -266,7 +267,7 @@ def test_a_workshop_queue_lists_its_open_orders_and_filters_by_status(table):
     assert queue(status="awaiting_erasure") == ["dev-2"]
     assert queue(status="scrapped") == ["dev-3"]
     assert call(api.handler, "GET", "/refurb/workshops/workshop-rennes/queue", "workshop",
-                partner_id="workshop-brest").status == 403
+                partner_id="workshop-brest").status == 404  # another workshop's does not exist for it
     bad = call(api.handler, "GET", "/refurb/workshops/workshop-rennes/queue", "workshop", query={"status": "done"})
     assert (bad.status, "status" in bad.text) == (422, True)
 
@@ -370,6 +371,6 @@ def test_workshop_figures_count_devices_per_day_median_step_times_and_scrap_rate
     assert sum(day["ready"] for day in body["per_day"]) == 2
 
     assert call(api.handler, "GET", "/refurb/workshops/workshop-rennes/figures", "workshop",
-                partner_id="workshop-brest").status == 403
+                partner_id="workshop-brest").status == 404  # another workshop's does not exist for it
     bad = call(api.handler, "GET", "/refurb/workshops/workshop-rennes/figures", "admin", query={"since": "28/11/2026"})
     assert (bad.status, "since" in bad.text) == (422, True)

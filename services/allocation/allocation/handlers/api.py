@@ -22,9 +22,8 @@ from shared.errors import NotFound
 from shared.http import ServiceApi, json_response
 from shared.observability import entry_point, logger
 from shared.outbox import ConcurrencyConflict
-from shared.partners import Role
-
 from allocation import reservations
+from allocation.access import ROUTES, referrer_ownership
 from allocation.adapters.repository import AllocationRepository, StoredPolicy
 from allocation.domain.devices import AvailableDevice
 from allocation.domain.eligibility import EligibilityRules
@@ -33,7 +32,7 @@ from allocation.domain.partners import PartnerRegistration, ReferralPartner
 from allocation.domain.referrals import Referral, ReferralRequest
 from allocation.domain.reservation import Reservation
 
-app = ServiceApi("allocation")
+app = ServiceApi("allocation", ROUTES)
 # One repository per warm function; its boto3 client is made on first use.
 repository = functools.cache(AllocationRepository)
 
@@ -83,18 +82,15 @@ def _policy_view(stored: StoredPolicy) -> dict[str, Any]:
 
 def _own_referral(referral_id: str) -> Referral:
     """The referral, if the caller is its partner (or an administrator): others get a 404."""
-    partner = app.partner(Role.REFERRER)
     referral = repository().get_referral(referral_id)
-    if referral is None or (partner.role is Role.REFERRER and referral.partner_id != partner.partner_id):
-        raise NotFound(f"no referral {referral_id}")
+    app.require_reach(referrer_ownership(referral.partner_id) if referral else None, f"no referral {referral_id}")
     return referral
 
 
 def _own_reservation(reservation_id: str) -> Reservation:
-    partner = app.partner(Role.REFERRER)
     reservation = repository().get_reservation(reservation_id)
-    if reservation is None or (partner.role is Role.REFERRER and reservation.partner_id != partner.partner_id):
-        raise NotFound(f"no reservation {reservation_id}")
+    app.require_reach(referrer_ownership(reservation.partner_id) if reservation else None,
+                      f"no reservation {reservation_id}")
     return reservation
 
 
@@ -108,7 +104,6 @@ def health() -> dict[str, str]:
 @app.put("/partners/<partner_id>")
 def register_partner(partner_id: PartnerId, registration: PartnerRegistration):
     """An administrator registers a referral partner, or changes its registration."""
-    app.partner(Role.ADMIN)
     for _ in range(2):
         existing = repository().get_partner(partner_id)
         if existing is not None and PartnerRegistration.model_validate(
@@ -129,17 +124,15 @@ def register_partner(partner_id: PartnerId, registration: PartnerRegistration):
 
 @app.get("/partners/<partner_id>")
 def get_partner(partner_id: PartnerId) -> dict[str, Any]:
-    caller = app.partner(Role.REFERRER)
     partner = repository().get_partner(partner_id)
-    if partner is None or (caller.role is Role.REFERRER and caller.partner_id != partner_id):
-        raise NotFound(f"no referral partner {partner_id}")
+    app.require_reach(referrer_ownership(partner_id) if partner else None, f"no referral partner {partner_id}")
     return _partner_view(partner)
 
 
 @app.post("/referrals")
 @app.replayable
 def refer(request: ReferralRequest):
-    partner = app.partner(Role.REFERRER)
+    partner = app.partner()
     referral = reservations.refer(repository(), partner.partner_id, request, now(), _cause())
     return json_response(201, _referral_view(referral))
 
@@ -173,7 +166,6 @@ def release_reservation(reservation_id: str, withdrawal: Withdrawal) -> dict[str
 @app.get("/devices/<device_id>")
 def get_device(device_id: str) -> dict[str, Any]:
     """A device as allocation knows it (in the pool, reserved or sold): administrators only."""
-    app.partner(Role.ADMIN)
     device: AvailableDevice | None = repository().get_device(device_id)
     if device is None:
         raise NotFound(f"no device {device_id} in allocation")
@@ -182,7 +174,6 @@ def get_device(device_id: str) -> dict[str, Any]:
 
 @app.get("/policies/eligibility")
 def get_eligibility_rules() -> dict[str, Any]:
-    app.partner(Role.ADMIN)
     return _policy_view(repository().policy("eligibility"))
 
 
@@ -193,7 +184,6 @@ def put_eligibility_rules(rules: EligibilityRules) -> dict[str, Any]:
 
 @app.get("/policies/matching")
 def get_matching_policy() -> dict[str, Any]:
-    app.partner(Role.ADMIN)
     return _policy_view(repository().policy("matching"))
 
 
@@ -204,7 +194,7 @@ def put_matching_policy(policy: MatchingPolicy) -> dict[str, Any]:
 
 def _save_policy(kind: str, policy: EligibilityRules | MatchingPolicy) -> dict[str, Any]:
     """The whole policy, replaced; it applies to the decisions taken from now on."""
-    admin = app.partner(Role.ADMIN)
+    admin = app.partner()
     current = repository().policy(kind)
     repository().save_policy(kind, policy, current.version, admin.partner_id, now())
     logger.info("policy changed", extra={"policy": kind, "changed_by": admin.partner_id})

@@ -161,6 +161,7 @@ class Device(BaseModel):
     device_id: str
     lot_id: str
     donor_id: str
+    territory: str | None = None  # the lot's (its donor's département): who may see the device
     status: DeviceStatus
     serial_number: str
     make: str

@@ -8,6 +8,7 @@ Beside the full timeline, intake keeps a summary per device, written only by the
 | `grade` | `DeviceReady` |
 | `erasure_certificate` | `ErasureCertified` (its whole payload: certificate id, SHA-256, every drive) |
 | `beneficiary_category` | `DeviceReserved` (the category only, never the referral) |
+| `workshop_id` | `WorkOrderAssigned` (the workshop that may follow the device's journey) |
 
 Each fact remembers when the event that set it happened and is only replaced by a strictly
 newer event, so an older event delivered late never overwrites a newer one: the stored stage
@@ -28,7 +29,7 @@ from pydantic import BaseModel, ConfigDict
 
 from shared.events import DomainEvent
 from shared.events.allocation import DeviceReserved
-from shared.events.refurb import DeviceReady, ErasureCertified
+from shared.events.refurb import DeviceReady, ErasureCertified, WorkOrderAssigned
 from shared.events.vocabulary import BeneficiaryCategory, Grade
 
 
@@ -93,7 +94,7 @@ def outcome_of(stage: DeviceStage) -> Outcome:
 
 @dataclass(frozen=True)
 class PassportFact:
-    name: str  # "stage", "grade", "erasure_certificate" or "beneficiary_category"
+    name: str  # "stage", "grade", "erasure_certificate", "beneficiary_category" or "workshop_id"
     value: Any
 
 
@@ -109,6 +110,8 @@ def facts_from(event: DomainEvent) -> list[PassportFact]:
         facts.append(PassportFact("erasure_certificate", event.model_dump(mode="json")))
     elif isinstance(event, DeviceReserved):
         facts.append(PassportFact("beneficiary_category", event.beneficiary_category.value))
+    elif isinstance(event, WorkOrderAssigned):
+        facts.append(PassportFact("workshop_id", event.workshop_id))
     return facts
 
 
@@ -121,6 +124,7 @@ class DeviceSummary(BaseModel):
     grade: Grade | None = None
     erasure_certificate: ErasureCertified | None = None
     beneficiary_category: BeneficiaryCategory | None = None
+    workshop_id: str | None = None
 
     @classmethod
     def of(cls, item: dict[str, Any] | None) -> DeviceSummary:

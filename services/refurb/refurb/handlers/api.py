@@ -15,19 +15,19 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.errors import Forbidden, NotFound
+from shared.errors import NotFound
 from shared.http import ServiceApi
 from shared.observability import entry_point, logger
-from shared.partners import Partner, Role
 
 from refurb import workflow
+from refurb.access import ROUTES, work_order_ownership, workshop_ownership
 from refurb.adapters.repository import RefurbRepository, StoredRuleSet
 from refurb.domain.grading import RuleSet
 from refurb.domain.reports import Diagnosis, ErasureReport, InstallationReport, RepairReport, ScrapReport
 from refurb.domain.work_orders import ErasureCertificate, WorkOrder, WorkOrderStatus
 from refurb.domain.workshops import Workshop, WorkshopRegistration
 
-app = ServiceApi("refurb")
+app = ServiceApi("refurb", ROUTES)
 # One repository per warm function; its boto3 client is made on first use.
 repository = functools.cache(RefurbRepository)
 
@@ -63,11 +63,9 @@ def queue_line(order: WorkOrder) -> dict[str, Any]:
     }
 
 
-def _own_workshop(workshop_id: str) -> Partner:
-    partner = app.partner(Role.WORKSHOP)
-    if partner.role is not Role.ADMIN and partner.partner_id != workshop_id:
-        raise Forbidden(f"{partner.partner_id} may only see its own workshop, not {workshop_id}")
-    return partner
+def _own_workshop(workshop_id: str) -> None:
+    """A workshop sees its own record, queue and figures: another workshop's do not exist for it."""
+    app.require_reach(workshop_ownership(workshop_id), f"no workshop {workshop_id}")
 
 
 def _rules_view(stored: StoredRuleSet) -> dict[str, Any]:
@@ -88,7 +86,6 @@ def health() -> dict[str, str]:
 
 @app.put("/workshops/<workshop_id>")
 def register_workshop(workshop_id: WorkshopId, registration: WorkshopRegistration) -> dict[str, Any]:
-    app.partner(Role.ADMIN)
     workshop = workflow.register_workshop(repository(), workshop_id, registration)
     logger.info("workshop registered", extra={"workshop_id": workshop_id, "capacity": workshop.capacity})
     return _workshop_view(workshop)
@@ -96,7 +93,6 @@ def register_workshop(workshop_id: WorkshopId, registration: WorkshopRegistratio
 
 @app.get("/workshops")
 def list_workshops() -> dict[str, Any]:
-    app.partner(Role.ADMIN)
     return {"workshops": [_workshop_view(w) for w in repository().workshops()]}
 
 
@@ -125,7 +121,6 @@ def workshop_queue(workshop_id: WorkshopId, status: Annotated[WorkOrderStatus | 
 @app.get("/unassigned-work-orders")
 def unassigned_queue(status: Annotated[WorkOrderStatus | None, Query()] = None,
                      limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> dict[str, Any]:
-    app.partner(Role.ADMIN)
     orders = repository().queue(None, status, limit)
     return {"status": status.value if status else "open", "work_orders": [queue_line(o) for o in orders]}
 
@@ -144,22 +139,16 @@ def workshop_figures(workshop_id: WorkshopId,
 
 @app.get("/work-orders/<device_id>")
 def get_work_order(device_id: str) -> dict[str, Any]:
-    partner = app.partner(Role.WORKSHOP)
     order = workflow.load_order(repository(), device_id)
-    workflow.check_access(order, partner)
+    workflow.check_access(order, app.partner())
     return view(order)
 
 
 @app.get("/work-orders/<device_id>/certificate")
 def get_certificate(device_id: str) -> dict[str, Any]:
     """The erasure certificate: the assigned workshop, administrators and the donor may read it."""
-    partner = app.partner(Role.WORKSHOP, Role.DONOR)
     order = workflow.load_order(repository(), device_id)
-    if partner.role is Role.DONOR:
-        if order.donor_id != partner.partner_id:
-            raise NotFound(f"no work order for device {device_id}")  # a donor sees its own devices only
-    else:
-        workflow.check_access(order, partner)
+    app.require_reach(work_order_ownership(order), f"no work order for device {device_id}")
     if order.certificate is None:
         raise NotFound(f"device {device_id} has no erasure certificate yet: " + "; ".join(order.erasure_pending()
                                                                                           or ["erasure not done"]))
@@ -180,45 +169,44 @@ def certificate_document(certificate: ErasureCertificate) -> dict[str, Any]:
 @app.post("/work-orders/<device_id>/assignment")
 @app.replayable
 def assign_work_order(device_id: str, assignment: Assignment) -> dict[str, Any]:
-    admin = app.partner(Role.ADMIN)
-    return view(workflow.assign(repository(), device_id, assignment.workshop_id, admin))
+    return view(workflow.assign(repository(), device_id, assignment.workshop_id, app.partner()))
 
 
 @app.post("/work-orders/<device_id>/diagnosis")
 @app.replayable
 def record_diagnosis(device_id: str, report: Diagnosis) -> dict[str, Any]:
-    return view(workflow.diagnose(repository(), device_id, app.partner(Role.WORKSHOP), report))
+    return view(workflow.diagnose(repository(), device_id, app.partner(), report))
 
 
 @app.post("/work-orders/<device_id>/erasure")
 @app.replayable
 def record_erasure(device_id: str, report: ErasureReport) -> dict[str, Any]:
-    partner = app.partner(Role.WORKSHOP)
+    partner = app.partner()
     return view(workflow.record_erasure(repository(), device_id, partner, report, app.correlation_id()))
 
 
 @app.post("/work-orders/<device_id>/repair")
 @app.replayable
 def record_repair(device_id: str, report: RepairReport) -> dict[str, Any]:
-    return view(workflow.record_repair(repository(), device_id, app.partner(Role.WORKSHOP), report))
+    return view(workflow.record_repair(repository(), device_id, app.partner(), report))
 
 
 @app.post("/work-orders/<device_id>/installation")
 @app.replayable
 def record_installation(device_id: str, report: InstallationReport) -> dict[str, Any]:
-    return view(workflow.record_installation(repository(), device_id, app.partner(Role.WORKSHOP), report))
+    return view(workflow.record_installation(repository(), device_id, app.partner(), report))
 
 
 @app.post("/work-orders/<device_id>/grade")
 @app.replayable
 def record_grade(device_id: str, body: NoBody | None = None) -> dict[str, Any]:
-    return view(workflow.record_grade(repository(), device_id, app.partner(Role.WORKSHOP)))
+    return view(workflow.record_grade(repository(), device_id, app.partner()))
 
 
 @app.post("/work-orders/<device_id>/ready")
 @app.replayable
 def mark_ready(device_id: str, body: NoBody | None = None) -> dict[str, Any]:
-    order = workflow.mark_ready(repository(), device_id, app.partner(Role.WORKSHOP), app.correlation_id())
+    order = workflow.mark_ready(repository(), device_id, app.partner(), app.correlation_id())
     logger.info("device ready", extra={"device_id": device_id, "kind": order.kind.value,
                                        "grade": order.grade.grade if order.grade else None})
     return view(order)
@@ -227,7 +215,7 @@ def mark_ready(device_id: str, body: NoBody | None = None) -> dict[str, Any]:
 @app.post("/work-orders/<device_id>/scrap")
 @app.replayable
 def scrap(device_id: str, report: ScrapReport) -> dict[str, Any]:
-    partner = app.partner(Role.WORKSHOP)
+    partner = app.partner()
     return view(workflow.scrap(repository(), device_id, partner, report, app.correlation_id()))
 
 
@@ -235,21 +223,18 @@ def scrap(device_id: str, report: ScrapReport) -> dict[str, Any]:
 
 @app.get("/grading-rules")
 def get_grading_rules() -> dict[str, Any]:
-    app.partner(*Role)  # published to every partner
     return _rules_view(workflow.active_rules(repository()))
 
 
 @app.get("/grading-rules/<version>")
 def get_grading_rules_version(version: Annotated[int, Path(ge=0)]) -> dict[str, Any]:
-    app.partner(*Role)
     return _rules_view(workflow.rules_version(repository(), version))
 
 
 @app.put("/grading-rules")
 @app.replayable
 def load_grading_rules(rules: RuleSet) -> dict[str, Any]:
-    admin = app.partner(Role.ADMIN)
-    stored = workflow.load_rules(repository(), rules, admin)
+    stored = workflow.load_rules(repository(), rules, app.partner())
     logger.info("grading rules loaded", extra={"version": stored.version})
     return _rules_view(stored)
 

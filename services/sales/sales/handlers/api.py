@@ -12,6 +12,7 @@ from shared.observability import entry_point
 from shared.partners import Role
 
 from sales import checkout
+from sales.access import ROUTES, reservation_ownership, sale_ownership
 from sales.adapters.repository import SalesRepository
 from sales.domain.figures import sales_figures
 from sales.domain.pricing import PriceGrid
@@ -25,7 +26,7 @@ from sales.domain.sale import (
     WarrantyClaimRequest,
 )
 
-app = ServiceApi("sales")
+app = ServiceApi("sales", ROUTES)
 # One repository per warm function; its boto3 client is made on first use.
 repository = functools.cache(SalesRepository)
 
@@ -35,8 +36,17 @@ def _view(sale: Sale) -> dict[str, Any]:
 
 
 def _own_sale(sale_id: str) -> Sale:
-    partner = app.partner(Role.POINT_OF_SALE)
-    return checkout.sale_of(repository(), sale_id, None if partner.role is Role.ADMIN else partner.partner_id)
+    sale = repository().get_sale(sale_id)
+    app.require_reach(sale_ownership(sale) if sale else None, f"no sale {sale_id}")
+    return sale
+
+
+def _sellable_reservation(device_id: str) -> dict[str, Any]:
+    """The device's active reservation, if it is of the caller's territory (else: no such reservation)."""
+    reservation = repository().active_reservation(device_id)
+    app.require_reach(reservation_ownership(reservation) if reservation else None,
+                      f"device {device_id} has no active reservation")
+    return reservation
 
 
 @app.get("/health")
@@ -46,14 +56,13 @@ def health() -> dict[str, str]:
 
 @app.get("/price-grid")
 def get_price_grid() -> dict[str, Any]:
-    app.partner(Role.POINT_OF_SALE)
     grid, version = repository().price_grid()
     return {"version": version, **grid.model_dump(mode="json")}
 
 
 @app.put("/price-grid")
 def put_price_grid(grid: PriceGrid) -> dict[str, Any]:
-    admin = app.partner(Role.ADMIN)
+    admin = app.partner()
     _, version = repository().price_grid()
     new_version = repository().save_price_grid(grid, version, admin.partner_id)
     return {"version": new_version, **grid.model_dump(mode="json")}
@@ -61,8 +70,7 @@ def put_price_grid(grid: PriceGrid) -> dict[str, Any]:
 
 @app.get("/quotes/<device_id>")
 def get_quote(device_id: str) -> dict[str, Any]:
-    app.partner(Role.POINT_OF_SALE)
-    reservation = checkout.active_reservation(repository(), device_id)
+    reservation = _sellable_reservation(device_id)
     return {"device_id": device_id, "reservation_id": reservation["reservation_id"],
             "price_eur": str(checkout.price_of(repository(), reservation))}
 
@@ -70,7 +78,8 @@ def get_quote(device_id: str) -> dict[str, Any]:
 @app.post("/sales")
 @app.replayable
 def sell(request: SaleRequest):
-    point_of_sale = app.partner(Role.POINT_OF_SALE)
+    point_of_sale = app.partner()
+    _sellable_reservation(request.device_id)
     sale = checkout.sell(repository(), request, point_of_sale.partner_id, app.correlation_id())
     return json_response(201, _view(sale))
 
@@ -115,7 +124,7 @@ def open_warranty_claim(sale_id: str, claim: WarrantyClaimRequest):
 @app.get("/figures")
 def get_figures(since: date, until: date | None = None) -> dict[str, Any]:
     """Sales per point of sale and beneficiary category, revenue, rates (administrators see all)."""
-    partner = app.partner(Role.POINT_OF_SALE)
+    partner = app.partner()
     until = until or datetime.now(timezone.utc).date()
     sales = repository().sales_between(since.isoformat(), until.isoformat())
     if partner.role is not Role.ADMIN:

@@ -23,6 +23,7 @@ def on_device_reserved(event: DeviceReserved, envelope: EventEnvelope) -> None:
         "beneficiary_category": event.beneficiary_category.value,
         "grade": event.grade.value,
         "device_type": event.device_type.value,
+        "territory": event.territory,
         "expires_at": event.expires_at.isoformat(),
         "status": "reserved",
         "reserved_at": envelope.occurred_at.isoformat(),

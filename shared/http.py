@@ -140,10 +140,6 @@ class ServiceApi(APIGatewayHttpResolver):
         require_reach(self._current_access, partner, ownership, not_found)
         return partner
 
-    @property
-    def current_access(self) -> Access:
-        return self._current_access
-
     def correlation_id(self) -> str | None:
         """The caller's `X-Correlation-Id`, carried by the events this request causes."""
         return self.current_event.headers.get("x-correlation-id") or None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from shared.events.envelope import DomainEvent
-from shared.events.vocabulary import BeneficiaryCategory, DeviceType, Grade
+from shared.events.vocabulary import BeneficiaryCategory, DeviceType, Grade, Id, ReleaseReason
 
 
 class _AllocationEvent(DomainEvent):
@@ -17,8 +17,8 @@ class DeviceReserved(_AllocationEvent):
 
     EVENT_TYPE = "DeviceReserved"
 
-    reservation_id: str
-    referral_id: str
+    reservation_id: Id
+    referral_id: Id
     beneficiary_category: BeneficiaryCategory
     grade: Grade
     device_type: DeviceType
@@ -26,10 +26,12 @@ class DeviceReserved(_AllocationEvent):
 
 
 class ReservationReleased(_AllocationEvent):
-    """A reservation ended without a sale; the device is available again."""
+    """A reservation ended without a sale; the device is available again.
+
+    What the partner wrote about why (a note) stays in allocation."""
 
     EVENT_TYPE = "ReservationReleased"
 
-    reservation_id: str
-    referral_id: str
-    reason: str
+    reservation_id: Id
+    referral_id: Id
+    reason: ReleaseReason

@@ -254,7 +254,7 @@ def test_a_workshop_queue_lists_its_open_orders_and_filters_by_status(table):
     for device in ("dev-1", "dev-2", "dev-3"):
         receive(device)
     walk("dev-2", "diagnosis")
-    step("dev-3", "scrap", {"reason": "screen and board dead", "recycling_channel": "ecosystem"})
+    step("dev-3", "scrap", {"reason": "motherboard_failure", "recycling_channel": "ecosystem"})
 
     def queue(**query):
         response = call(api.handler, "GET", "/refurb/workshops/workshop-rennes/queue", "workshop", query=query)
@@ -275,7 +275,7 @@ def test_a_workshop_queue_lists_its_open_orders_and_filters_by_status(table):
 
 def test_a_scrapped_device_is_announced_with_its_step_and_harvested_parts(device_id, dynamodb):
     walk(device_id, "diagnosis")
-    response = step(device_id, "scrap", {"reason": "motherboard dead", "recycling_channel": "ecosystem",
+    response = step(device_id, "scrap", {"reason": "motherboard_failure", "recycling_channel": "ecosystem",
                                          "harvested_parts": ["RAM 8 GB DDR4", "charger 65 W"]})
     assert (response.status, response.body["status"]) == (200, "scrapped")
     [scrapped] = outbox_envelopes_in(dynamodb, "DeviceScrapped")
@@ -357,7 +357,7 @@ def test_workshop_figures_count_devices_per_day_median_step_times_and_scrap_rate
         receive(device)
     walk("dev-1", *STEP_BODIES)
     walk("dev-2", *STEP_BODIES)
-    step("dev-3", "scrap", {"reason": "dead", "recycling_channel": "ecosystem"})
+    step("dev-3", "scrap", {"reason": "motherboard_failure", "recycling_channel": "ecosystem"})
 
     figures = call(api.handler, "GET", "/refurb/workshops/workshop-rennes/figures", "workshop",
                    query={"since": "2026-11-28", "until": "2026-11-29"})

@@ -27,6 +27,7 @@ from tests.unit.allocation.helpers import (
 from tests.unit.support import (
     T0,
     LambdaContext,
+    all_items,
     call,
     deliver,
     device_ready,
@@ -254,6 +255,37 @@ def test_withdrawing_a_reserved_referral_gives_its_device_to_the_next_in_line(ta
     [released] = published(dynamodb, "ReservationReleased")
     assert (released.reservation_id, released.reason) == (reservation_id, "referral cancelled")
     assert get_referral("r-2").body["device_id"] == "dev-1"
+
+
+@pytest.mark.parametrize("reason, what", [
+    ("Mme Martin a déménagé", "a person's name"),
+    ("partie vivre au 8 chemin des Vignes", "a postal address"),
+    ("nouvelle adresse 29200 Brest", "a postcode and town"),
+    ("joindre au 06 12 34 56 78", "a phone number"),
+])
+def test_a_withdrawal_reason_naming_or_locating_the_person_is_refused_and_nothing_changes(
+        table, dynamodb, reason, what):
+    add_referral("r-1", 10)
+    make_ready(ready("dev-1"))
+    reservation_id = get_referral("r-1").body["reservation_id"]
+    before = all_items(dynamodb)
+
+    for response in (cancel("r-1", reason), release(reservation_id, reason)):
+        assert response.status == 422
+        assert response.body["message"] == (
+            f"body.reason: looks like personal data ({what}): say why, without naming or locating the person")
+    assert all_items(dynamodb) == before
+
+
+def test_a_withdrawal_reason_stays_in_allocation(table, dynamodb):
+    add_referral("r-1", 10)
+    make_ready(ready("dev-1"))
+
+    cancel("r-1", "la famille a trouvé un autre ordinateur")
+
+    [released] = outbox_envelopes_in(dynamodb, "ReservationReleased")
+    assert open_envelope(released).reason == "referral cancelled"
+    assert "autre ordinateur" not in released.model_dump_json()
 
 
 def test_a_referral_fulfilled_by_a_sale_cannot_be_withdrawn(table):

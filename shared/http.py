@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import re
 from http import HTTPStatus
 from typing import Any, Callable
 
@@ -20,7 +21,8 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyValidationError,
 )
 
-from shared.errors import Forbidden, NotFound, RuleViolation, Unauthenticated
+from shared.errors import BadHeader, Forbidden, NotFound, RuleViolation, Unauthenticated
+from shared.events.vocabulary import ID_PATTERN
 from shared.idempotency import IDEMPOTENCY_WINDOW_SECONDS, persistence_layer
 from shared.outbox import ConcurrencyConflict
 from shared.partners import Partner, Role, partner_from_authorizer, require_role
@@ -33,6 +35,7 @@ _STATUS_OF: dict[type[Exception], tuple[HTTPStatus, str | None]] = {
     ConcurrencyConflict: (HTTPStatus.CONFLICT, None),
     Forbidden: (HTTPStatus.FORBIDDEN, None),
     Unauthenticated: (HTTPStatus.UNAUTHORIZED, None),
+    BadHeader: (HTTPStatus.BAD_REQUEST, None),
     IdempotencyAlreadyInProgressError: (HTTPStatus.CONFLICT, "a request with this Idempotency-Key is in progress"),
     IdempotencyValidationError: (
         HTTPStatus.UNPROCESSABLE_ENTITY, "this Idempotency-Key was already used with a different body",
@@ -96,8 +99,13 @@ class ServiceApi(APIGatewayHttpResolver):
         return require_role(partner_from_authorizer(self._authorizer_context()), *roles)
 
     def correlation_id(self) -> str | None:
-        """The caller's `X-Correlation-Id`, carried by the events this request causes."""
-        return self.current_event.headers.get("x-correlation-id") or None
+        """The caller's `X-Correlation-Id`, carried by the events this request causes: an id, so
+        that nothing else (a name typed in a partner's tool) travels with the events."""
+        value = self.current_event.headers.get("x-correlation-id") or None
+        if value is not None and (len(value) > 128 or not re.fullmatch(ID_PATTERN, value)):
+            raise BadHeader("X-Correlation-Id must be an id: letters, digits, '.', '_', ':' or '-', "
+                            "at most 128 characters")
+        return value
 
     def _authorizer_context(self) -> dict:
         return self.current_event.request_context.authorizer.get_lambda or {}

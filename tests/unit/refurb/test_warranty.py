@@ -31,7 +31,8 @@ def test_a_warranty_claim_reopens_the_work_order_with_its_workshop(sold_device):
     assert deliver(consumer.handler, claim().to_envelope())["batchItemFailures"] == []
     order = call(api.handler, "GET", f"/refurb/work-orders/{sold_device}", "workshop").body
     assert (order["kind"], order["status"], order["workshop_id"]) == ("warranty", "awaiting_repair", "workshop-rennes")
-    assert [c["claim_id"] for c in order["claims"]] == ["claim-1"]
+    assert [(c["claim_id"], c["claim_reference"], c["fault_category"]) for c in order["claims"]] == [
+        ("claim-1", "pos-1-2026-000001-W1", "keyboard")]  # what the workshop reads and quotes
     assert workshop_state()["open_orders"] == 1
 
 

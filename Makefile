@@ -7,7 +7,7 @@ PYTHON ?= $(PYENV_ROOT)/versions/$(PYTHON_VERSION)/bin/python
 VENV := .venv
 LOCALCLOUD_VENV := .venv-localcloud
 
-.PHONY: install up deploy test unit lint layers schemas clean demo import
+.PHONY: install up deploy test unit lint layers schemas clean demo import keys
 
 install: $(VENV)/.installed $(LOCALCLOUD_VENV)/.installed
 
@@ -53,3 +53,6 @@ demo: install  ## one device through all four services, on the system `make up` 
 
 import: install  ## upload an inventory file into a lot and follow it: make import FILE=inventaire.csv LOT=<lot_id>
 	$(VENV)/bin/python -m devtools.import_inventory "$(FILE)" --lot "$(LOT)"
+
+keys: install  ## partners' API keys, as an administrator: make keys ARGS='list' (see devtools/partner_keys.py)
+	$(VENV)/bin/python -m devtools.partner_keys $(ARGS)

@@ -3,9 +3,10 @@
 Keys are looked up, by their SHA-256, in the gateway's key table (`gateway/key_store.py`);
 administrators issue and revoke them through `/access/keys` (`gateway/keys_api.py`). Each
 decision is kept in this instance's memory for `KEY_CACHE_SECONDS` (template parameter
-`PartnerKeyCacheSeconds`, 30 s): a revoked key stops working within that time. This is the
-simplest authorizer that keeps identity out of request bodies; a JWT or Cognito authorizer can
-replace it as long as it passes the same context (see shared/partners.py).
+`PartnerKeyCacheSeconds`, 15 s), and the HTTP API keeps our answer as long: a revoked key
+stops working within twice that time, 30 s. This is the simplest authorizer that keeps
+identity out of request bodies; a JWT or Cognito authorizer can replace it as long as it
+passes the same context (see shared/partners.py).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from shared.observability import entry_point, logger
 
 from key_store import PartnerKey, PartnerKeyStore, hash_of
 
-DEFAULT_CACHE_SECONDS = 30.0
+DEFAULT_CACHE_SECONDS = 15.0
 # Bounds the memory a flood of made-up keys can take; the oldest decisions go first.
 MAX_CACHED_DECISIONS = 1024
 

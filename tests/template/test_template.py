@@ -176,10 +176,18 @@ def test_the_template_holds_no_secret(sam_template, cloudformation):
         if resource["Type"] == "AWS::Lambda::Function":
             variables = resource["Properties"].get("Environment", {}).get("Variables", {})
             assert not [v for v in variables if re.search(r"secret|password|token|_KEYS?$", v)], (name, variables)
-    cache = parameters["PartnerKeyCacheSeconds"]
-    assert cache["Default"] == 30 and cache["MaxValue"] <= 300  # the stated revocation delay
-    authorizer = sam_template["Resources"]["PartnerAuthorizer"]["Properties"]
-    assert authorizer["AuthorizerResultTtlInSeconds"] == 0  # no second cache in front of the authorizer
+
+
+def test_a_revoked_key_is_refused_within_the_stated_30_seconds(sam_template):
+    """Two caches keep a key's decision, the HTTP API's and the authorizer's, each for
+    PartnerKeyCacheSeconds: the worst case is their sum."""
+    cache = sam_template["Parameters"]["PartnerKeyCacheSeconds"]
+    assert 2 * cache["Default"] == 30 and 2 * cache["MaxValue"] <= 300
+    resources = sam_template["Resources"]
+    authorizer = resources["PartnerAuthorizer"]["Properties"]
+    assert authorizer["AuthorizerResultTtlInSeconds"] == {"Ref": "PartnerKeyCacheSeconds"}
+    variables = resources["PartnerAuthorizerFunction"]["Properties"]["Environment"]["Variables"]
+    assert variables["KEY_CACHE_SECONDS"] == {"Ref": "PartnerKeyCacheSeconds"}
 
 
 PUBLIC_ROUTES = {"GET /intake/passport/{label_code}": "IntakeApiIntegration"}  # a device's passport, by its label

@@ -105,7 +105,7 @@ def test_the_cache_time_comes_from_the_function_configuration(monkeypatch):
     monkeypatch.setenv("KEY_CACHE_SECONDS", "5")
     assert partner_authorizer.cache_seconds() == 5.0
     monkeypatch.delenv("KEY_CACHE_SECONDS")
-    assert partner_authorizer.cache_seconds() == partner_authorizer.DEFAULT_CACHE_SECONDS == 30
+    assert partner_authorizer.cache_seconds() == partner_authorizer.DEFAULT_CACHE_SECONDS == 15
 
 
 def test_the_cache_holds_a_bounded_number_of_decisions(keys, clock, monkeypatch):

@@ -48,6 +48,8 @@ class KeyRequest(BaseModel):
         return self
 
 
+# Not `app.replayable`: a replay store would keep the answer, and the answer holds the key.
+# A retried issue makes a second key; the unused one is listed and can be revoked.
 @app.post("/keys")
 def issue_key(request: KeyRequest) -> Any:
     admin = app.partner(Role.ADMIN)

@@ -7,7 +7,7 @@ PYTHON ?= $(PYENV_ROOT)/versions/$(PYTHON_VERSION)/bin/python
 VENV := .venv
 LOCALCLOUD_VENV := .venv-localcloud
 
-.PHONY: install up deploy test unit lint layers schemas security-doc clean demo import
+.PHONY: install up deploy test unit lint layers schemas security-doc clean demo import keys
 
 install: $(VENV)/.installed $(LOCALCLOUD_VENV)/.installed
 
@@ -46,7 +46,7 @@ schemas: install  ## export the event contracts as JSON Schema
 	$(VENV)/bin/python -m shared.events.schema docs/events
 
 security-doc: install  ## write the services' access tables into docs/security.md
-	PYTHONPATH=services/intake:services/refurb:services/allocation:services/sales $(VENV)/bin/python -m shared.access docs/security.md
+	PYTHONPATH=services/intake:services/refurb:services/allocation:services/sales:gateway $(VENV)/bin/python -m shared.access docs/security.md
 
 clean:
 	rm -rf .build
@@ -56,3 +56,6 @@ demo: install  ## one device through all four services, on the system `make up` 
 
 import: install  ## upload an inventory file into a lot and follow it: make import FILE=inventaire.csv LOT=<lot_id>
 	$(VENV)/bin/python -m devtools.import_inventory "$(FILE)" --lot "$(LOT)"
+
+keys: install  ## partners' API keys, as an administrator: make keys ARGS='list' (see devtools/partner_keys.py)
+	$(VENV)/bin/python -m devtools.partner_keys $(ARGS)

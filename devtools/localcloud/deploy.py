@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +11,8 @@ from botocore.exceptions import ClientError
 
 from devtools.localcloud.emulator import LocalCloudError
 from devtools.localcloud.package import Packager, TemplateError, build_layers, load_template, template_body
-from devtools.localcloud.paths import DEV_PARTNERS, TEMPLATE
+from devtools.localcloud.paths import TEMPLATE
+from devtools.localcloud.seed import seed_dev_partners
 
 STACK_NAME = "seconde-vie"
 ARTIFACT_BUCKET = "seconde-vie-artifacts"
@@ -27,18 +27,14 @@ class Deployment:
     seconds: float
 
 
-def dev_parameters() -> list[dict[str, str]]:
-    keys = json.loads(DEV_PARTNERS.read_text())
-    return [{"ParameterKey": "PartnerApiKeys", "ParameterValue": json.dumps(keys)}]
-
-
 def deploy(session, stack_name: str = STACK_NAME, *, template: Path = TEMPLATE,
            parameters: list[dict[str, str]] | None = None, timeout: float = 120.0) -> Deployment:
-    """Package `template` (the system's by default) into the cloud's S3 and create or update its stack."""
+    """Package `template` (the system's by default) into the cloud's S3 and create or update its stack.
+    The system's stack then gets the local partners' keys (devtools/dev-partners.json)."""
     started = time.monotonic()
-    if template == TEMPLATE:
+    system = template == TEMPLATE
+    if system:
         build_layers()
-        parameters = dev_parameters() if parameters is None else parameters
     s3, cloudformation = session.client("s3"), session.client("cloudformation")
     packager = Packager(s3, ARTIFACT_BUCKET, root=template.parent)
     packager.ensure_bucket()
@@ -59,11 +55,16 @@ def deploy(session, stack_name: str = STACK_NAME, *, template: Path = TEMPLATE,
         else:
             cloudformation.create_stack(**arguments)
     except ClientError as error:
-        if "No updates are to be performed" in str(error):
-            return Deployment(stack_name, outputs(cloudformation, stack_name), False, time.monotonic() - started)
-        raise LocalCloudError(f"the stack was refused: {error.response['Error']['Message']}") from error
-    _wait(cloudformation, stack_name, timeout)
-    return Deployment(stack_name, outputs(cloudformation, stack_name), True, time.monotonic() - started)
+        if "No updates are to be performed" not in str(error):
+            raise LocalCloudError(f"the stack was refused: {error.response['Error']['Message']}") from error
+        changed = False
+    else:
+        _wait(cloudformation, stack_name, timeout)
+        changed = True
+    stack_outputs = outputs(cloudformation, stack_name)
+    if system:
+        seed_dev_partners(session.client("dynamodb"), stack_outputs["PartnerKeysTableName"])
+    return Deployment(stack_name, stack_outputs, changed, time.monotonic() - started)
 
 
 def outputs(cloudformation, stack_name: str) -> dict[str, str]:

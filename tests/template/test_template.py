@@ -15,6 +15,12 @@ from samtranslator.yaml_helper import yaml_parse
 from devtools.localcloud.paths import ROOT, TEMPLATE
 
 SERVICES = ["Intake", "Refurb", "Allocation", "Sales"]
+# Each function's room: its service, or the gateway (the authorizer and the keys API, `Partner…`).
+ROOMS = SERVICES + ["Partner"]
+
+
+def _room(name: str) -> str | None:
+    return next((r for r in ROOMS if name.startswith(r)), None)
 
 
 class _NoManagedPolicies:
@@ -118,7 +124,7 @@ def test_functions_may_touch_only_their_own_service_resources_and_put_events_on_
         arns = [arn if isinstance(arn, str) else arn["Fn::Sub"] for arn in role["Properties"].get("ManagedPolicyArns", [])]
         managed = {arn.rsplit("/", 1)[-1] for arn in arns}
         assert managed <= allowed_managed, f"{name} has managed policies {managed - allowed_managed}"
-        service = next((s for s in SERVICES if name.startswith(s)), None)
+        service = _room(name)
         for statement in _statements(role):
             assert statement["Resource"] != "*", f"{name} may act on any resource: {statement}"
             actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
@@ -136,7 +142,52 @@ def test_no_function_can_read_or_write_another_service_table(cloudformation):
             continue
         role = resources[function["Properties"]["Role"]["Fn::GetAtt"][0]]
         tables = {t for s in _statements(role) for t in _referenced_resources(s["Resource"]) if t.endswith("Table")}
-        assert len(tables) <= 1 and all(name.startswith(t.removesuffix("Table")) for t in tables), (name, tables)
+        assert len(tables) <= 1 and all(t.startswith(_room(name)) for t in tables), (name, tables)
+
+
+def _role_of(resources: dict, function: str) -> list[dict]:
+    return _statements(resources[resources[function]["Properties"]["Role"]["Fn::GetAtt"][0]])
+
+
+def test_the_authorizer_may_only_look_keys_up_one_by_one(cloudformation):
+    statements = _role_of(cloudformation["Resources"], "PartnerAuthorizerFunction")
+    assert [(s["Action"], s["Resource"]) for s in statements] == [
+        ("dynamodb:GetItem", {"Fn::GetAtt": ["PartnerKeysTable", "Arn"]}),
+    ]
+
+
+def test_the_keys_api_may_write_keys_but_never_delete_them(cloudformation):
+    statements = _role_of(cloudformation["Resources"], "PartnerKeysApiFunction")
+    granted = {(action, json.dumps(s["Resource"])) for s in statements
+               for action in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])}
+    table = json.dumps({"Fn::GetAtt": ["PartnerKeysTable", "Arn"]})
+    index = json.dumps({"Fn::Sub": "${PartnerKeysTable.Arn}/index/by_key_id"})
+    assert granted == {("dynamodb:GetItem", table), ("dynamodb:PutItem", table), ("dynamodb:UpdateItem", table),
+                       ("dynamodb:Scan", table), ("dynamodb:Query", index)}
+
+
+def test_the_template_holds_no_secret(sam_template, cloudformation):
+    """Keys live hashed in the key table: no parameter or environment variable carries one."""
+    parameters = sam_template["Parameters"]
+    assert not [name for name, p in parameters.items() if p.get("NoEcho")]
+    assert not [name for name in parameters if re.search(r"key|secret|password|token", name, re.I)
+                and name != "PartnerKeyCacheSeconds"]
+    for name, resource in cloudformation["Resources"].items():
+        if resource["Type"] == "AWS::Lambda::Function":
+            variables = resource["Properties"].get("Environment", {}).get("Variables", {})
+            assert not [v for v in variables if re.search(r"secret|password|token|_KEYS?$", v)], (name, variables)
+
+
+def test_a_revoked_key_is_refused_within_the_stated_30_seconds(sam_template):
+    """Two caches keep a key's decision, the HTTP API's and the authorizer's, each for
+    PartnerKeyCacheSeconds: the worst case is their sum."""
+    cache = sam_template["Parameters"]["PartnerKeyCacheSeconds"]
+    assert 2 * cache["Default"] == 30 and 2 * cache["MaxValue"] <= 300
+    resources = sam_template["Resources"]
+    authorizer = resources["PartnerAuthorizer"]["Properties"]
+    assert authorizer["AuthorizerResultTtlInSeconds"] == {"Ref": "PartnerKeyCacheSeconds"}
+    variables = resources["PartnerAuthorizerFunction"]["Properties"]["Environment"]["Variables"]
+    assert variables["KEY_CACHE_SECONDS"] == {"Ref": "PartnerKeyCacheSeconds"}
 
 
 PUBLIC_ROUTES = {"GET /intake/passport/{label_code}": "IntakeApiIntegration"}  # a device's passport, by its label
@@ -146,7 +197,8 @@ def test_http_api_routes_are_explicit_and_behind_the_partner_authorizer(sam_temp
     resources = sam_template["Resources"]
     routes = {v["Properties"]["RouteKey"]: v["Properties"] for v in resources.values()
               if v["Type"] == "AWS::ApiGatewayV2::Route"}
-    assert set(routes) == {f"ANY /{s.lower()}/{{proxy+}}" for s in SERVICES} | set(PUBLIC_ROUTES)
+    service_routes = {f"ANY /{s.lower()}/{{proxy+}}" for s in SERVICES} | {"ANY /access/{proxy+}"}
+    assert set(routes) == service_routes | set(PUBLIC_ROUTES)
     for key, integration in PUBLIC_ROUTES.items():
         public = routes.pop(key)
         assert public["AuthorizationType"] == "NONE" and "AuthorizerId" not in public

@@ -15,6 +15,9 @@ from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from samtranslator.yaml_helper import yaml_parse
+
+from devtools.localcloud.paths import TEMPLATE
 
 from shared.events import DomainEvent, EventEnvelope
 from shared.events.allocation import DeviceReserved, ReservationReleased
@@ -34,6 +37,7 @@ REGION = "us-east-1"
 ACCOUNT = "123456789012"
 TABLE_NAME = "unit-service-table"
 EVENT_BUS_NAME = "unit-bus"
+KEYS_TABLE = "unit-partner-keys"
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -79,6 +83,14 @@ def create_table(client, name: str = TABLE_NAME) -> str:
         }],
         StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
     )
+    return name
+
+
+def create_keys_table(client, name: str = KEYS_TABLE) -> str:
+    """The gateway's key table exactly as template.yaml declares it."""
+    declared = yaml_parse(TEMPLATE.read_text())["Resources"]["PartnerKeysTable"]["Properties"]
+    client.create_table(TableName=name, **{k: declared[k] for k in
+                                           ("BillingMode", "AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes")})
     return name
 
 

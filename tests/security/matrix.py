@@ -28,7 +28,7 @@ from typing import Any, Mapping
 
 import requests
 
-from shared.access import OPENAPI_ROUTE, Access, Reach
+from shared.access import OPENAPI_ACCESS, OPENAPI_ROUTE, Access, Reach
 from shared.partners import Role
 from tests.security.callers import CALLERS, HOME, Caller
 from tests.security.samples import PARAMETERS, SAMPLES, Sample, is_write
@@ -74,7 +74,8 @@ class Result:
     """Content leaks: a 2xx answer to a caller of territory 44, or to a role the route does not grant,
     that names a fixture object of territory 35."""
     changed_by_denied: list[str] = field(default_factory=list)
-    seconds: float = 0.0
+    seconds: dict[str, float] = field(default_factory=dict)
+    """How long each phase took: building the fixture world, the reads, the writes."""
 
     @property
     def callers(self) -> int:
@@ -123,9 +124,7 @@ def expected_outcome(access: Access, sample: Sample, caller: Caller, objects: Ma
 
 
 def access_of(tables: Mapping[str, Mapping[str, Access]], route: Route) -> Access | None:
-    if route.key == OPENAPI_ROUTE:
-        from shared.access import OPENAPI_ACCESS  # every service serves its document to every partner
-
+    if route.key == OPENAPI_ROUTE:  # every service serves its document (shared/http.py), to every partner
         return OPENAPI_ACCESS
     return tables.get(route.service, {}).get(route.key)
 
@@ -250,9 +249,10 @@ class Matrix:
         writes = sorted((r for r in routes if is_write(r.key)), key=lambda r: list(SAMPLES).index((r.service, r.key)))
         with ThreadPoolExecutor(max_workers=THREADS) as pool:
             list(pool.map(lambda pair: self._check(*pair), [(r, c) for r in reads for c in CALLERS]))
+            self.result.seconds["reads"] = time.monotonic() - started
             for route in writes:
                 self._write_route(route, pool)
-        self.result.seconds = time.monotonic() - started
+        self.result.seconds["writes"] = time.monotonic() - started - self.result.seconds["reads"]
         return self.result
 
     def _write_route(self, route: Route, pool: ThreadPoolExecutor) -> None:
@@ -265,7 +265,9 @@ class Matrix:
         before = observed(self.http, sample, self.world)
         list(pool.map(lambda c: self._check(route, c), denied))
         after = observed(self.http, sample, self.world)
-        if before != after:
+        if before is not None and before[0] != 200:
+            self.result.changed_by_denied.append(f"{route}: its observed read {sample.observe} answered {before}")
+        elif before != after:
             self.result.changed_by_denied.append(
                 f"{route}: {sample.observe} changed after the denied callers "
                 f"({', '.join(c.name for c in denied)}):\n    before {before}\n    after  {after}")

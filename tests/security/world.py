@@ -70,10 +70,9 @@ class World:
     """Every id of the fixture objects: no answer to a partner of territory 44 may contain one."""
 
     def objects(self) -> dict[str, Owned]:
-        """The fixture objects by name (the samples' `target`), with who owns them."""
-        donor, warehouse, workshop = "donor-departement-35", "warehouse-rennes", WORKSHOP
-        referrer, pos = "social-services-35", "pos-rennes-centre"
-        del warehouse  # a warehouse owns nothing: it reaches by territory
+        """The fixture objects by name (the samples' `target`), with who owns them. A warehouse owns
+        nothing: it reaches the objects of its territory; so does a point of sale a reservation."""
+        donor, workshop, referrer, pos = "donor-departement-35", WORKSHOP, "social-services-35", "pos-rennes-centre"
         return {
             "donor": Owned({Role.DONOR: donor}, "35"),
             "lot": Owned({Role.DONOR: donor}, "35"),
@@ -97,8 +96,12 @@ def declaration_file(serials: list[str]) -> bytes:
     return ("\r\n".join(lines) + "\r\n").encode("utf-8")
 
 
+def serial(n: int) -> str:
+    """The serial number of the run's n-th device (unique to the run: a serial is registered once)."""
+    return f"MX{RUN}{n}"
+
+
 def build(cloud: LocalCloud) -> World:
-    serial = lambda n: f"MX{RUN}{n}"  # noqa: E731
     thin_path.register_donor(cloud, "35")
     cloud.expect(200, "PUT", f"/refurb/workshops/{WORKSHOP}", "admin",
                  {"name": "Atelier Rennes", "territories": ["35"], "capacity": 1000})

@@ -77,7 +77,8 @@ def departement_inventory(rows: int = 3800, *, run_tag: str = "A1", dialect: str
             cells = list(original)
             cells[0] = " ".join(original[0].lower()) if generator.random() < 0.3 else original[0]  # typed by hand
             cells[3] = ""  # typed again from another list: no asset tag
-            result.rejected_rows[row_number] = f"serial {cells[0]} ({cells[1]}) duplicates row {original_row}"
+            serial = "".join(cells[0].split())  # as intake reads it back
+            result.rejected_rows[row_number] = f"serial {serial} ({cells[1]}) duplicates row {original_row}"
         elif kind == "missing":
             cells[0] = ""
             result.rejected_rows[row_number] = "missing serial number"

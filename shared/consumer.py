@@ -16,10 +16,11 @@ from typing import Any, Callable
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
+from pydantic import ValidationError
 
 from shared.events import DomainEvent, EventEnvelope, open_envelope
 from shared.idempotency import IDEMPOTENCY_WINDOW_SECONDS, persistence_layer
-from shared.observability import logger
+from shared.observability import logger, without_values
 
 EventHandler = Callable[[DomainEvent, EventEnvelope], None]
 
@@ -66,11 +67,15 @@ class EventConsumer:
         handler(event, envelope)
 
     def handle_record(self, record: SQSRecord) -> None:
-        bus_event = json.loads(record.body)
-        envelope = EventEnvelope.model_validate(bus_event["detail"])
-        logger.append_keys(event_id=envelope.event_id, event_type=envelope.event_type,
-                           correlation_id=envelope.correlation_id, device_id=envelope.subject)
-        self._once()(envelope=envelope)
+        try:
+            bus_event = json.loads(record.body)
+            envelope = EventEnvelope.model_validate(bus_event["detail"])
+            logger.append_keys(event_id=envelope.event_id, event_type=envelope.event_type,
+                               correlation_id=envelope.correlation_id, device_id=envelope.subject)
+            self._once()(envelope=envelope)
+        except ValidationError as error:
+            # A batch whose records all fail is raised with their messages, and logged.
+            raise without_values(error) from None
 
     def lambda_handler(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
         self._idempotency_config.register_lambda_context(context)

@@ -15,3 +15,7 @@ class Forbidden(Exception):
 
 class Unauthenticated(Exception):
     """401: no partner identity in the request's authorizer context."""
+
+
+class BadHeader(Exception):
+    """400: a request header the service reads is malformed (its value is never echoed)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import re
 from http import HTTPStatus
 from collections.abc import Mapping
 from typing import Any, Callable
@@ -31,7 +32,8 @@ from shared.access import (
     require_reach,
     route_key,
 )
-from shared.errors import Forbidden, NotFound, RuleViolation, Unauthenticated
+from shared.errors import BadHeader, Forbidden, NotFound, RuleViolation, Unauthenticated
+from shared.events.vocabulary import ID_PATTERN
 from shared.idempotency import IDEMPOTENCY_WINDOW_SECONDS, persistence_layer
 from shared.outbox import ConcurrencyConflict
 from shared.partners import Partner, partner_from_authorizer
@@ -44,6 +46,7 @@ _STATUS_OF: dict[type[Exception], tuple[HTTPStatus, str | None]] = {
     ConcurrencyConflict: (HTTPStatus.CONFLICT, None),
     Forbidden: (HTTPStatus.FORBIDDEN, None),
     Unauthenticated: (HTTPStatus.UNAUTHORIZED, None),
+    BadHeader: (HTTPStatus.BAD_REQUEST, None),
     IdempotencyAlreadyInProgressError: (HTTPStatus.CONFLICT, "a request with this Idempotency-Key is in progress"),
     IdempotencyValidationError: (
         HTTPStatus.UNPROCESSABLE_ENTITY, "this Idempotency-Key was already used with a different body",
@@ -122,6 +125,7 @@ class ServiceApi(APIGatewayHttpResolver):
                 self._current_access = access
                 if not access.public:
                     check_role(access, self.partner())
+                self.correlation_id()  # a header that is not an id is refused before anything is read
                 return func(*call_args, **call_kwargs)
 
             guarded.__signature__ = inspect.signature(func, eval_str=True)
@@ -140,13 +144,14 @@ class ServiceApi(APIGatewayHttpResolver):
         require_reach(self._current_access, partner, ownership, not_found)
         return partner
 
-    @property
-    def current_access(self) -> Access:
-        return self._current_access
-
     def correlation_id(self) -> str | None:
-        """The caller's `X-Correlation-Id`, carried by the events this request causes."""
-        return self.current_event.headers.get("x-correlation-id") or None
+        """The caller's `X-Correlation-Id`, carried by the events this request causes: an id, so
+        that nothing else (a name typed in a partner's tool) travels with the events."""
+        value = self.current_event.headers.get("x-correlation-id") or None
+        if value is not None and (len(value) > 128 or not re.fullmatch(ID_PATTERN, value)):
+            raise BadHeader("X-Correlation-Id must be an id: letters, digits, '.', '_', ':' or '-', "
+                            "at most 128 characters")
+        return value
 
     def _authorizer_context(self) -> dict:
         return self.current_event.request_context.authorizer.get_lambda or {}

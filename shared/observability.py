@@ -12,6 +12,7 @@ from collections import Counter
 from typing import Any, Callable
 
 from aws_lambda_powertools import Logger, Metrics
+from pydantic import ValidationError
 
 SERVICE_NAME = os.environ.get("POWERTOOLS_SERVICE_NAME", "seconde-vie")
 
@@ -42,15 +43,32 @@ def _trigger(event: dict) -> str:
     return f"{source} x{len(records)}"
 
 
+class InvalidData(ValueError):
+    """Data that failed validation, described by field and problem, without the values."""
+
+
+def without_values(error: ValidationError) -> InvalidData:
+    """pydantic's own message quotes each bad value (`input_value=...`), and a failing invocation's
+    error is logged: a note or a name must not reach the logs that way."""
+    problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
+                         for e in error.errors(include_url=False, include_input=False, include_context=False))
+    return InvalidData(f"{error.error_count()} invalid field(s) in {error.title}: {problems}")
+
+
 def entry_point(handler: Callable[[dict, Any], Any]) -> Callable[[dict, Any], Any]:
-    """A Lambda handler with Powertools' context logging and a closing line counting AWS requests."""
+    """A Lambda handler with Powertools' context logging and a closing line counting AWS requests.
+
+    The event itself is never logged (`log_event=False` whatever POWERTOOLS_LOGGER_LOG_EVENT says):
+    it holds request bodies, and so notes a person typed."""
 
     @functools.wraps(handler)
-    @logger.inject_lambda_context(clear_state=True)
+    @logger.inject_lambda_context(clear_state=True, log_event=False)
     def wrapped(event: dict, context: Any) -> Any:
         aws_requests.clear()
         try:
             return handler(event, context)
+        except ValidationError as error:
+            raise without_values(error) from None
         finally:
             logger.info("invocation finished", extra={
                 "trigger": _trigger(event),

@@ -7,7 +7,7 @@ from datetime import datetime
 from pydantic import Field
 
 from shared.events.envelope import DomainEvent
-from shared.events.vocabulary import BeneficiaryCategory, DeviceType, Grade
+from shared.events.vocabulary import BeneficiaryCategory, DeviceType, Grade, Id, ReleaseReason, Territory
 
 
 class _AllocationEvent(DomainEvent):
@@ -19,21 +19,22 @@ class DeviceReserved(_AllocationEvent):
 
     EVENT_TYPE = "DeviceReserved"
 
-    reservation_id: str
-    referral_id: str
+    reservation_id: Id
+    referral_id: Id
     beneficiary_category: BeneficiaryCategory
     grade: Grade
     device_type: DeviceType
     expires_at: datetime
-    territory: str = Field(pattern=r"^(\d{2,3}|2A|2B)$",
-                           description="The beneficiary's département: the points of sale that may sell it")
+    territory: Territory = Field(description="The beneficiary's département: the points of sale that may sell it")
 
 
 class ReservationReleased(_AllocationEvent):
-    """A reservation ended without a sale; the device is available again."""
+    """A reservation ended without a sale; the device is available again.
+
+    What the partner wrote about why (a note) stays in allocation."""
 
     EVENT_TYPE = "ReservationReleased"
 
-    reservation_id: str
-    referral_id: str
-    reason: str
+    reservation_id: Id
+    referral_id: Id
+    reason: ReleaseReason

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timezone
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from shared.events.vocabulary import Code, Id, TextKind
 
 EVENT_SOURCE_PREFIX = "seconde-vie."
 
@@ -26,15 +28,16 @@ class EventEnvelope(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    event_id: str = Field(description="Unique id of this event; consumers are idempotent on it.")
-    event_type: str = Field(description="The event's name, in the past tense, e.g. DeviceReceived.")
+    event_id: Id = Field(description="Unique id of this event; consumers are idempotent on it.")
+    event_type: Code = Field(description="The event's name, in the past tense, e.g. DeviceReceived.")
     schema_version: int = Field(ge=1)
     occurred_at: datetime = Field(description="When the state change happened (UTC).")
-    source: str = Field(pattern=r"^seconde-vie\.[a-z]+$", description="seconde-vie.<service>")
-    subject: str = Field(min_length=1, description="The device id the event is about.")
-    correlation_id: str = Field(description="Id shared by every event of one business flow.")
-    causation_id: str | None = Field(default=None, description="Id of the event or request that caused this one.")
-    payload: dict[str, Any]
+    source: Annotated[str, TextKind("code")] = Field(max_length=64, pattern=r"^seconde-vie\.[a-z]+$",
+                                                      description="seconde-vie.<service>")
+    subject: Id = Field(description="The device id the event is about.")
+    correlation_id: Id = Field(description="Id shared by every event of one business flow.")
+    causation_id: Id | None = Field(default=None, description="Id of the event or request that caused this one.")
+    payload: dict[str, Any] = Field(description="The event itself, validated against its contract (`open_envelope`).")
 
 
 class DomainEvent(BaseModel):
@@ -46,7 +49,7 @@ class DomainEvent(BaseModel):
     SCHEMA_VERSION: ClassVar[int] = 1
     SOURCE_SERVICE: ClassVar[str]
 
-    device_id: str = Field(min_length=1, description="The device the event is about (the envelope's subject).")
+    device_id: Id = Field(description="The device the event is about (the envelope's subject).")
 
     _registry: ClassVar[dict[tuple[str, int], type[DomainEvent]]] = {}
 

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from pydantic import Field
-
 from shared.events.envelope import DomainEvent
-from shared.events.vocabulary import DeviceSpecs, DeviceType, Provenance
+from shared.events.vocabulary import Code, Designation, DeviceSpecs, DeviceType, Id, Provenance, RejectionReason
 
 
 class _IntakeEvent(DomainEvent):
@@ -13,27 +11,30 @@ class _IntakeEvent(DomainEvent):
 
 
 class DeviceReceived(_IntakeEvent):
-    """A device was received at the warehouse against a donation lot."""
+    """A device was received at the warehouse against a donation lot.
+
+    What the warehouse wrote about its condition stays in intake (free text)."""
 
     EVENT_TYPE = "DeviceReceived"
 
-    lot_id: str
-    donor_id: str
+    lot_id: Id
+    donor_id: Id
     provenance: Provenance
-    label_code: str
-    serial_number: str
-    make: str
-    model: str
+    label_code: Code
+    serial_number: Code
+    make: Designation
+    model: Designation
     device_type: DeviceType
-    asset_tag: str | None = None
+    asset_tag: Code | None = None
     specs: DeviceSpecs
-    visible_condition: str | None = None
 
 
 class DeviceRejected(_IntakeEvent):
-    """A device was judged not worth refurbishing at reception and goes to recycling."""
+    """A device was judged not worth refurbishing at reception and goes to recycling.
+
+    The warehouse's own words about it (a note) stay in intake."""
 
     EVENT_TYPE = "DeviceRejected"
 
-    lot_id: str
-    reason: str = Field(min_length=1)
+    lot_id: Id
+    reason: RejectionReason

@@ -9,13 +9,19 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shared.events.envelope import DomainEvent
 from shared.events.vocabulary import (
+    Code,
+    Designation,
     DeviceSpecs,
     DeviceType,
     ErasureLevel,
     ErasureTechnique,
     FunctionalSummary,
     Grade,
+    Id,
     Provenance,
+    RecyclingChannel,
+    ScrapReason,
+    Sha256,
 )
 
 
@@ -24,13 +30,16 @@ class _RefurbEvent(DomainEvent):
 
 
 class DriveErasure(BaseModel):
+    """One drive's erasure, as the certificate shows it (its SHA-256 covers these fields)."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    drive_serial: str | None = None
+    drive_serial: Code | None = None
     level: ErasureLevel
     technique: ErasureTechnique
-    tool: str
-    operator: str
+    tool: Designation = Field(description="The erasure tool and its version, e.g. nvme-cli 2.8")
+    operator: Id = Field(description="The workshop's reference for the technician (a badge or staff number), "
+                                     "never a name")
     passed: bool
     completed_at: datetime
 
@@ -40,8 +49,8 @@ class ErasureCertified(_RefurbEvent):
 
     EVENT_TYPE = "ErasureCertified"
 
-    certificate_id: str
-    certificate_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    certificate_id: Id
+    certificate_sha256: Sha256
     drives: list[DriveErasure] = Field(min_length=1)
 
 
@@ -54,20 +63,23 @@ class DeviceReady(_RefurbEvent):
     device_type: DeviceType
     specs: DeviceSpecs
     provenance: Provenance
-    workshop_id: str
-    erasure_certificate_id: str
+    workshop_id: Id
+    erasure_certificate_id: Id
     functional: FunctionalSummary
 
 
 class DeviceScrapped(_RefurbEvent):
-    """A device will not be reused: it goes to recycling (parts may be harvested)."""
+    """A device will not be reused: it goes to recycling (parts may be harvested).
+
+    The workshop's own words about it (a note) stay in refurb."""
 
     EVENT_TYPE = "DeviceScrapped"
 
-    reason: str = Field(min_length=1)
-    recycling_channel: str | None = None
-    harvested_parts: list[str] = Field(default=[], description="Parts kept for repairs of other devices")
-    at_step: str | None = Field(default=None, description="The refurbishment step that was due when it was scrapped")
+    reason: ScrapReason
+    recycling_channel: RecyclingChannel | None = None
+    harvested_parts: list[Designation] = Field(default=[], max_length=50,
+                                               description="Parts kept for repairs of other devices")
+    at_step: Code | None = Field(default=None, description="The refurbishment step that was due when it was scrapped")
 
 
 class WarrantyRepairCompleted(_RefurbEvent):
@@ -77,9 +89,9 @@ class WarrantyRepairCompleted(_RefurbEvent):
 
     EVENT_TYPE = "WarrantyRepairCompleted"
 
-    claim_ids: list[str] = Field(min_length=1, description="The warranty claims this repair answers")
-    workshop_id: str
-    parts: list[str] = []
+    claim_ids: list[Id] = Field(min_length=1, description="The warranty claims this repair answers")
+    workshop_id: Id
+    parts: list[Designation] = Field(default=[], max_length=50)
     cost_eur: Decimal = Field(ge=0, decimal_places=2)
 
 
@@ -90,4 +102,4 @@ class WorkOrderAssigned(_RefurbEvent):
 
     EVENT_TYPE = "WorkOrderAssigned"
 
-    workshop_id: str
+    workshop_id: Id

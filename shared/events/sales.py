@@ -7,6 +7,7 @@ from decimal import Decimal
 from pydantic import Field
 
 from shared.events.envelope import DomainEvent
+from shared.events.vocabulary import Code, FaultCategory, Id
 
 
 class _SalesEvent(DomainEvent):
@@ -18,10 +19,10 @@ class DeviceSold(_SalesEvent):
 
     EVENT_TYPE = "DeviceSold"
 
-    sale_id: str
-    reservation_id: str
-    point_of_sale_id: str
-    receipt_number: str
+    sale_id: Id
+    reservation_id: Id
+    point_of_sale_id: Id
+    receipt_number: Code
     price_eur: Decimal = Field(ge=0, decimal_places=2)
 
 
@@ -30,8 +31,8 @@ class SaleCancelled(_SalesEvent):
 
     EVENT_TYPE = "SaleCancelled"
 
-    sale_id: str
-    reservation_id: str
+    sale_id: Id
+    reservation_id: Id
     refund_eur: Decimal = Field(ge=0, decimal_places=2)
 
 
@@ -40,15 +41,20 @@ class DeviceHandedOver(_SalesEvent):
 
     EVENT_TYPE = "DeviceHandedOver"
 
-    sale_id: str
-    point_of_sale_id: str
+    sale_id: Id
+    point_of_sale_id: Id
 
 
 class WarrantyClaimOpened(_SalesEvent):
-    """A beneficiary brought a device back under warranty."""
+    """A beneficiary brought a device back under warranty.
+
+    The point of sale's note about the fault stays in sales: the workshop reads the category
+    and, with the device in hand, finds the rest."""
 
     EVENT_TYPE = "WarrantyClaimOpened"
 
-    claim_id: str
-    sale_id: str
-    fault: str = Field(min_length=1)
+    claim_id: Id
+    claim_reference: Code = Field(description="What the point of sale and the workshop quote, e.g. "
+                                              "pos-1-2026-000001-W1 (the sale's receipt, then the claim's number)")
+    sale_id: Id
+    fault_category: FaultCategory

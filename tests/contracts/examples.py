@@ -26,15 +26,15 @@ AT = datetime(2026, 11, 28, 9, 30, tzinfo=timezone.utc)
 EXAMPLES = [
     DeviceReceived(device_id=DEVICE, lot_id="lot-1", donor_id="donor-departement-35", provenance=PROVENANCE,
                    label_code="SV-7K2M-Q9TX", serial_number="5CG8123XYZ", make="HP", model="EliteBook 840 G5",
-                   device_type="laptop", asset_tag="CD35-2019-0412", specs=SPECS, visible_condition="scratched lid"),
-    DeviceRejected(device_id=DEVICE, lot_id="lot-1", reason="cracked motherboard"),
+                   device_type="laptop", asset_tag="CD35-2019-0412", specs=SPECS),
+    DeviceRejected(device_id=DEVICE, lot_id="lot-1", reason="liquid_damage"),
     ErasureCertified(device_id=DEVICE, certificate_id="c5a1", certificate_sha256="a" * 64, drives=[DriveErasure(
         level="purge", technique="nvme_sanitize", tool="nvme-cli 2.8", operator="tech-07", passed=True,
         completed_at=AT)]),
     DeviceReady(device_id=DEVICE, grade="A", device_type="laptop", specs=SPECS, provenance=PROVENANCE,
                 workshop_id="workshop-rennes", erasure_certificate_id="c5a1",
                 functional=FunctionalSummary(battery_health_pct=81, webcam=True, keyboard_layout="fr-azerty")),
-    DeviceScrapped(device_id=DEVICE, reason="battery swollen", recycling_channel="ecosystem",
+    DeviceScrapped(device_id=DEVICE, reason="beyond_economic_repair", recycling_channel="ecosystem",
                    harvested_parts=["RAM 8 GB DDR4", "charger 65 W"], at_step="diagnosis"),
     WarrantyRepairCompleted(device_id=DEVICE, claim_ids=["w-1"], workshop_id="workshop-rennes",
                             parts=["keyboard fr-azerty"], cost_eur=Decimal("18.50")),
@@ -46,5 +46,6 @@ EXAMPLES = [
                receipt_number="pos-1-2026-000001", price_eur=Decimal("105.00")),
     SaleCancelled(device_id=DEVICE, sale_id="s-1", reservation_id="r-1", refund_eur=Decimal("105.00")),
     DeviceHandedOver(device_id=DEVICE, sale_id="s-1", point_of_sale_id="pos-1"),
-    WarrantyClaimOpened(device_id=DEVICE, claim_id="w-1", sale_id="s-1", fault="keyboard keys dead"),
+    WarrantyClaimOpened(device_id=DEVICE, claim_id="w-1", claim_reference="pos-1-2026-000001-W1", sale_id="s-1",
+                        fault_category="keyboard"),
 ]

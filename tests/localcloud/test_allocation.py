@@ -237,10 +237,12 @@ def wait_reserved_for(cloud: LocalCloud, device: Device, referral: Referral, wha
 
 
 def sell(cloud: LocalCloud, device: Device) -> dict:
-    quote = eventually(lambda: answered(lambda: (r := cloud.call("GET", f"/sales/quotes/{device.id}", "pos")).ok
+    """Sold by the association's staff: a point of sale sells the reservations of its own territory
+    only, and most of these beneficiaries live where the local partners have no point of sale."""
+    quote = eventually(lambda: answered(lambda: (r := cloud.call("GET", f"/sales/quotes/{device.id}", "admin")).ok
                                         and r.json()),
                        f"a quote for {device.key} in sales", timeout=PATIENCE, interval=0.3)
-    return cloud.expect(201, "POST", "/sales/sales", "pos", {
+    return cloud.expect(201, "POST", "/sales/sales", "admin", {
         "device_id": device.id, "payments": [{"method": "card", "amount_eur": quote["price_eur"]}]})
 
 
@@ -324,7 +326,7 @@ def test_referrals_and_ready_devices_are_matched_by_the_rules_and_never_twice(lo
         sale = sell(cloud, devices["a00"])
         eventually(lambda: answered(lambda: referral_state(cloud, sold_referral)["status"] == "fulfilled"),
                    "the referral fulfilled by the sale", timeout=PATIENCE, interval=0.3)
-        handed = cloud.expect(200, "POST", f"/sales/sales/{sale['sale_id']}/handover", "pos",
+        handed = cloud.expect(200, "POST", f"/sales/sales/{sale['sale_id']}/handover", "admin",
                               {"handed_over_on": date.today().isoformat()})
         assert handed["status"] == "handed_over"
         assert device_state(cloud, devices["a00"])["status"] == "sold"
@@ -337,7 +339,7 @@ def test_referrals_and_ready_devices_are_matched_by_the_rules_and_never_twice(lo
         sale = sell(cloud, devices["a01"])
         eventually(lambda: answered(lambda: referral_state(cloud, cancelled_referral)["status"] == "fulfilled"),
                    "the second sale fulfilling its referral", timeout=PATIENCE, interval=0.3)
-        cloud.expect(200, "POST", f"/sales/sales/{sale['sale_id']}/cancellation", "pos", {
+        cloud.expect(200, "POST", f"/sales/sales/{sale['sale_id']}/cancellation", "admin", {
             "reason": "payment refused", "refunds": [{"method": "card", "amount_eur": sale["price_eur"]}]})
         model.release(devices["a01"], back_in_line=cancelled_referral)
         next_in_line = referrals[model.holder["a01"]]

@@ -92,7 +92,11 @@ def test_a_received_device_goes_through_refurbishment_to_ready(local_cloud: Loca
         types = [s["event_type"] for s in steps]
         return steps if "DeviceReady" in types and "ErasureCertified" in types else None
 
-    steps = {s["event_type"]: s["payload"] for s in eventually(timeline, "ErasureCertified and DeviceReady in intake")}
+    journey = {s["event_type"]: s["details"] for s in eventually(timeline, "ErasureCertified and DeviceReady in intake")}
+    assert journey["DeviceReady"]["grade"] == "A"
+    # what was announced, whole, as an administrator sees it
+    steps = {s["event_type"]: s["payload"]
+             for s in cloud.expect(200, "GET", f"/intake/devices/{device_id}/timeline", "admin")["steps"]}
     assert steps["ErasureCertified"]["certificate_id"] == certificate["certificate_id"]
     assert certificate_sha256(device_id, steps["ErasureCertified"]["drives"]) == certificate["sha256"]
     announced = steps["DeviceReady"]

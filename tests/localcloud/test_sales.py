@@ -3,6 +3,7 @@ claim sends the device back to its workshop."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta, timezone
@@ -59,8 +60,11 @@ def test_a_warranty_claim_sends_the_device_back_to_its_workshop(local_cloud: Loc
     handed = cloud.call("POST", f"/sales/sales/{sale_id}/handover", "pos",
                         {"handed_over_on": date.today().isoformat()})
     assert handed.status_code == 200, handed.text
-    claim = cloud.call("POST", f"/sales/sales/{sale_id}/warranty-claims", "pos", {"fault": "keyboard keys dead"})
+    note = "trois touches du clavier ne répondent plus"
+    claim = cloud.call("POST", f"/sales/sales/{sale_id}/warranty-claims", "pos",
+                       {"fault_category": "keyboard", "note": note})
     assert claim.status_code == 201, claim.text
+    assert claim.json()["claim_reference"] == f"{run.sale['receipt_number']}-W1"
 
     def reopened():
         order = cloud.call("GET", f"/refurb/work-orders/{run.device_id}", "admin").json()
@@ -68,6 +72,14 @@ def test_a_warranty_claim_sends_the_device_back_to_its_workshop(local_cloud: Loc
 
     order = eventually(reopened, what="refurb reopening the work order for the warranty repair")
     assert order["kind"] == "warranty"
-    assert claim.json()["claim_id"] in [c["claim_id"] for c in order["claims"]]
-    timeline = cloud.call("GET", f"/intake/devices/{run.device_id}/timeline", "admin").json()["steps"]
+    [reopened_for] = [c for c in order["claims"] if c["claim_id"] == claim.json()["claim_id"]]
+    assert (reopened_for["claim_reference"], reopened_for["fault_category"]) == (
+        claim.json()["claim_reference"], "keyboard")
+    timeline = eventually(lambda: (steps := cloud.call("GET", f"/intake/devices/{run.device_id}/timeline",
+                                                       "admin").json()["steps"])[-1]["event_type"]
+                          == "WarrantyClaimOpened" and steps, what="the claim in the device's timeline")
     assert [s["event_type"] for s in timeline][-2:] == ["DeviceHandedOver", "WarrantyClaimOpened"]
+    # the point of sale's note stayed in sales: neither the workshop nor the timeline has it
+    assert note not in json.dumps(order, ensure_ascii=False) + json.dumps(timeline, ensure_ascii=False)
+    kept = cloud.expect(200, "GET", f"/sales/sales/{sale_id}", "pos")["warranty_claims"]
+    assert [c["note"] for c in kept] == [note]

@@ -312,11 +312,11 @@ def sample_events(device_id: str = "dev-1") -> dict[type[DomainEvent], DomainEve
     """One valid instance of every event contract."""
     samples: list[DomainEvent] = [
         device_received(device_id),
-        DeviceRejected(device_id=device_id, lot_id="lot-1", reason="screen broken beyond repair"),
+        DeviceRejected(device_id=device_id, lot_id="lot-1", reason="physical_damage"),
         ErasureCertified(device_id=device_id, certificate_id="cert-1", certificate_sha256="a" * 64,
                          drives=[erasure()]),
         device_ready(device_id),
-        DeviceScrapped(device_id=device_id, reason="motherboard dead", recycling_channel="ecosystem"),
+        DeviceScrapped(device_id=device_id, reason="motherboard_failure", recycling_channel="ecosystem"),
         WarrantyRepairCompleted(device_id=device_id, claim_ids=["claim-1"], workshop_id="workshop-rennes",
                                 cost_eur=Decimal("0.00")),
         device_reserved(device_id),
@@ -324,7 +324,8 @@ def sample_events(device_id: str = "dev-1") -> dict[type[DomainEvent], DomainEve
         device_sold(device_id, "res-1"),
         SaleCancelled(device_id=device_id, sale_id="sale-1", reservation_id="res-1", refund_eur=Decimal("105.00")),
         DeviceHandedOver(device_id=device_id, sale_id="sale-1", point_of_sale_id="pos-rennes-centre"),
-        WarrantyClaimOpened(device_id=device_id, claim_id="claim-1", sale_id="sale-1", fault="battery"),
+        WarrantyClaimOpened(device_id=device_id, claim_id="claim-1", claim_reference="pos-rennes-centre-2026-000001-W1",
+                            sale_id="sale-1", fault_category="battery"),
         WorkOrderAssigned(device_id=device_id, workshop_id="workshop-rennes"),
     ]
     return {type(s): s for s in samples}

@@ -20,6 +20,7 @@ from intake.domain.devices import (
     DeviceStatus,
     ImportOrigin,
     Reception,
+    Rejection,
     RejectionAtReception,
     new_id,
     new_label_code,
@@ -75,11 +76,11 @@ def reject_new(repository: IntakeRepository, lot: Lot, rejection: RejectionAtRec
     lot.require_open()
     require_declared_value_allowed(rejection.declared_value_eur, lot.provenance.donor_type)
     at = now()
-    fields = rejection.model_dump(exclude={"reason"})
+    fields = rejection.model_dump(exclude={"reason", "note"})
     device = Device(
         device_id=new_id(), lot_id=lot.lot_id, donor_id=lot.donor_id, territory=lot.provenance.territory,
         status=DeviceStatus.REJECTED,
-        **fields, registered_at=at, rejected_at=at, rejection_reason=rejection.reason,
+        **fields, registered_at=at, rejected_at=at, rejection_reason=rejection.reason, rejection_note=rejection.note,
     )
     return _register(repository, device, lambda d: rejected_event(d, correlation_id))
 
@@ -98,12 +99,12 @@ def receive_declared(repository: IntakeRepository, device_id: str, reception: Re
     raise ConcurrencyConflict(f"no free label code for device {device_id} after {LABEL_ATTEMPTS} attempts")
 
 
-def reject_declared(repository: IntakeRepository, device_id: str, reason: str, *,
+def reject_declared(repository: IntakeRepository, device_id: str, rejection: Rejection, *,
                     correlation_id: str | None = None) -> Device:
     """A declared device arrives and goes straight to recycling: DeviceRejected."""
     device, _ = _declared_device_and_lot(repository, device_id)
     for _ in range(LABEL_ATTEMPTS):
-        device.reject(reason, new_label_code(), now())
+        device.reject(rejection, new_label_code(), now())
         if _saved(repository, device, rejected_event(device, correlation_id)):
             return device
         device, _ = _declared_device_and_lot(repository, device_id)
@@ -115,7 +116,6 @@ def received_event(device: Device, lot: Lot, correlation_id: str | None) -> Even
         device_id=device.device_id, lot_id=lot.lot_id, donor_id=lot.donor_id, provenance=lot.provenance,
         label_code=device.label_code, serial_number=device.serial_number, make=device.make, model=device.model,
         device_type=device.device_type, asset_tag=device.asset_tag, specs=device.specs,
-        visible_condition=device.visible_condition,
     ).to_envelope(occurred_at=device.received_at, correlation_id=correlation_id)
 
 

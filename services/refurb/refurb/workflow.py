@@ -268,8 +268,8 @@ def reopen_for_warranty(repository: RefurbRepository, event: WarrantyClaimOpened
         if order is None:
             logger.warning("warranty claim for a device refurb never saw", extra={"device_id": event.device_id})
             return
-        claim = WarrantyClaim(claim_id=event.claim_id, sale_id=event.sale_id, fault=event.fault,
-                              opened_at=envelope.occurred_at, cycle=order.cycle)
+        claim = WarrantyClaim(claim_id=event.claim_id, claim_reference=event.claim_reference, sale_id=event.sale_id,
+                              fault_category=event.fault_category, opened_at=envelope.occurred_at, cycle=order.cycle)
         known_claims = len(order.claims)
         try:
             reopened = order.reopen_for_warranty(claim, now())

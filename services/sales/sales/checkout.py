@@ -19,6 +19,7 @@ from sales.domain.sale import (
     CancellationRequest,
     Sale,
     SaleRequest,
+    WarrantyClaimRequest,
     check_payments_match,
 )
 
@@ -109,14 +110,16 @@ def record_accompaniment(repository: SalesRepository, sale: Sale, attended: bool
     return sale
 
 
-def open_warranty_claim(repository: SalesRepository, sale: Sale, fault: str, today: date,
+def open_warranty_claim(repository: SalesRepository, sale: Sale, request: WarrantyClaimRequest, today: date,
                         correlation_id: str | None = None) -> dict[str, Any]:
-    """A claim within the warranty sends the device back to refurb (WarrantyClaimOpened)."""
-    claim_id = str(uuid.uuid4())
-    sale.open_warranty_claim(claim_id, today)
+    """A claim within the warranty sends the device back to refurb (WarrantyClaimOpened): its
+    category and reference travel, the point of sale's note stays here."""
+    claim = sale.open_warranty_claim(str(uuid.uuid4()), request, today)
     event = WarrantyClaimOpened(
-        device_id=sale.device_id, claim_id=claim_id, sale_id=sale.sale_id, fault=fault,
+        device_id=sale.device_id, claim_id=claim.claim_id, claim_reference=claim.reference, sale_id=sale.sale_id,
+        fault_category=claim.fault_category,
     ).to_envelope(correlation_id=correlation_id)
     repository.save_sale(sale, event)
-    return {"claim_id": claim_id, "sale_id": sale.sale_id, "device_id": sale.device_id,
+    return {"claim_id": claim.claim_id, "claim_reference": claim.reference, "sale_id": sale.sale_id,
+            "device_id": sale.device_id, "fault_category": claim.fault_category.value,
             "warranty_ends_on": sale.warranty_ends_on.isoformat()}

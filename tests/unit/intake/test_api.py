@@ -211,7 +211,7 @@ def test_the_same_serial_and_make_cannot_be_received_twice(lot_id, dynamodb):
                  device(serial=" 5cg 8231xyz ", make="hp"))
 
     assert again.status == 409
-    assert again.body["message"] == "serial 5cg 8231xyz (hp) is already registered"
+    assert again.body["message"] == "serial 5cg8231xyz (hp) is already registered"
     assert sorted(all_items(dynamodb), key=lambda i: i["pk"]) == sorted(before, key=lambda i: i["pk"])
 
 
@@ -245,7 +245,9 @@ def test_unknown_lot_and_device_are_not_found(table):
     ("/intake/lots/{lot}/devices", device(specs={"ram_gb": 8, "drives": []}), "drives"),
     ("/intake/lots/{lot}/devices", device(device_type="printer"), "device_type"),
     ("/intake/lots/{lot}/rejections", device(), "reason"),
-    ("/intake/lots/{lot}/rejections", device(reason="  "), "reason"),
+    ("/intake/lots/{lot}/rejections", device(reason="screen cracked"), "reason"),
+    ("/intake/lots/{lot}/rejections", device(reason="other", note="remis par Mme Martin"), "note"),
+    ("/intake/lots/{lot}/devices", device(visible_condition="rayures, appeler le 06 12 34 56 78"), "visible_condition"),
 ])
 def test_a_malformed_body_is_refused_with_the_field_named(lot_id, dynamodb, path, body, field):
     before = all_items(dynamodb)
@@ -265,7 +267,7 @@ def test_a_body_that_is_not_json_is_refused(table):
     ("POST", "/intake/lots", "point_of_sale", LOT),
     ("POST", "/intake/lots", "warehouse", LOT),
     ("POST", "/intake/lots/{lot}/devices", "donor", device()),
-    ("POST", "/intake/lots/{lot}/rejections", "donor", device(reason="broken")),
+    ("POST", "/intake/lots/{lot}/rejections", "donor", device(reason="physical_damage")),
     ("POST", "/intake/lots/{lot}/status", "donor", {"status": "collected"}),
     ("GET", "/intake/lots/{lot}", "workshop", None),
     ("POST", "/intake/donors", "warehouse", COMPANY),
@@ -308,16 +310,18 @@ def test_a_donor_sees_only_its_own_lots_and_devices(lot_id):
 
 def test_a_device_not_worth_refurbishing_is_rejected_at_reception_with_its_reason(lot_id, dynamodb):
     response = call(handler, "POST", f"/intake/lots/{lot_id}/rejections", "warehouse",
-                    device(reason="cracked motherboard", specs=None))
+                    device(reason="physical_damage", note="cracked motherboard", specs=None))
 
     assert response.status == 201, response.body
     body = response.body
-    assert (body["status"], body["rejection_reason"], body["lot_id"]) == ("rejected", "cracked motherboard", lot_id)
+    assert (body["status"], body["rejection_reason"], body["rejection_note"], body["lot_id"]) == (
+        "rejected", "physical_damage", "cracked motherboard", lot_id)
     assert body["label_code"].startswith("SV-")
     [envelope] = outbox_envelopes_in(dynamodb)
     event = open_envelope(envelope)
     assert isinstance(event, DeviceRejected)
-    assert (event.device_id, event.lot_id, event.reason) == (body["device_id"], lot_id, "cracked motherboard")
+    assert (event.device_id, event.lot_id, event.reason) == (body["device_id"], lot_id, "physical_damage")
+    assert "cracked motherboard" not in envelope.model_dump_json()  # the warehouse's note stays in intake
     assert outbox_envelopes_in(dynamodb, "DeviceReceived") == []
 
     # the same device cannot come back in as received: its serial is held

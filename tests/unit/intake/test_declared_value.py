@@ -37,7 +37,7 @@ def test_the_warehouse_records_the_declared_value_of_a_device_it_receives(lot_id
 
 @pytest.mark.parametrize("path, body", [
     ("devices", device(declared_value_eur="300.01")),
-    ("rejections", device(declared_value_eur=450, reason="écran cassé")),
+    ("rejections", device(declared_value_eur=450, reason="physical_damage")),
 ], ids=["reception", "rejection at reception"])
 def test_a_public_body_may_not_give_a_device_worth_more_than_300_euros(lot_id, dynamodb, path, body):
     before = all_items(dynamodb)

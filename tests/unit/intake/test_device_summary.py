@@ -43,7 +43,8 @@ def life_of_a_device() -> list:
         second,
         sold,
         DeviceHandedOver(device_id=DEVICE, sale_id=sold.sale_id, point_of_sale_id="pos-rennes-centre"),
-        WarrantyClaimOpened(device_id=DEVICE, claim_id="claim-1", sale_id=sold.sale_id, fault="battery"),
+        WarrantyClaimOpened(device_id=DEVICE, claim_id="claim-1", sale_id=sold.sale_id, claim_reference="pos-1-2026-000001-W1",
+                            fault_category="battery"),
     ]
     return [e.to_envelope(occurred_at=T0 + timedelta(hours=n)) for n, e in enumerate(events)]
 
@@ -87,7 +88,7 @@ def test_the_stage_follows_scraps_and_cancelled_sales(table, story, stage):
         "reserved": lambda: device_reserved(DEVICE, reservation_id="res-1"),
         "sold": lambda: device_sold(DEVICE, "res-1"),
         "cancelled": lambda: SaleCancelled(device_id=DEVICE, sale_id="s-1", reservation_id="res-1", refund_eur="99"),
-        "scrapped": lambda: DeviceScrapped(device_id=DEVICE, reason="carte mère morte"),
+        "scrapped": lambda: DeviceScrapped(device_id=DEVICE, reason="motherboard_failure"),
     }
     envelopes = [make[name]().to_envelope(occurred_at=T0 + timedelta(hours=n)) for n, name in enumerate(story)]
     deliver(consumer.handler, *reversed(envelopes))

@@ -99,11 +99,11 @@ def lot_with_devices(lot_id) -> dict:
     reused, ready, scrapped = receive(lot_id, "5CG0000001", 250), receive(lot_id, "5CG0000002"), \
         receive(lot_id, "5CG0000003", 80)
     rejected = call(api.handler, "POST", f"/intake/lots/{lot_id}/rejections", "warehouse",
-                    device("5CG0000004", declared_value_eur=20, reason="boîtier fendu")).body
+                    device("5CG0000004", declared_value_eur=20, reason="physical_damage")).body
     refurbished(reused["device_id"])
     sold_to(reused["device_id"], BeneficiaryCategory.STUDENT)
     refurbished(ready["device_id"])
-    announce(DeviceScrapped(device_id=scrapped["device_id"], reason="carte mère morte"))
+    announce(DeviceScrapped(device_id=scrapped["device_id"], reason="motherboard_failure"))
     return {"lot_id": lot_id, "reused": reused, "ready": ready, "scrapped": scrapped, "rejected": rejected}
 
 

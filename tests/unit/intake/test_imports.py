@@ -237,15 +237,19 @@ def test_the_warehouse_receives_or_rejects_a_declared_device_one_by_one(lot_id, 
     received = call(api.handler, "POST", f"/intake/devices/{ids['5CG0001']}/reception", "warehouse",
                     {"specs": specs, "visible_condition": "coin cassé"})
     rejected = call(api.handler, "POST", f"/intake/devices/{ids['5CG0002']}/rejection", "warehouse",
-                    {"reason": "écran et carte mère hors d'usage"})
+                    {"reason": "physical_damage", "note": "écran et carte mère hors d'usage"})
 
     assert (received.status, received.body["status"], received.body["label_code"][:3]) == (200, "received", "SV-")
     assert (rejected.status, rejected.body["status"]) == (200, "rejected")
     events = {e.event_type: open_envelope(e) for e in outbox_envelopes_in(dynamodb)}
     assert events["DeviceReceived"].device_id == ids["5CG0001"]
-    assert events["DeviceReceived"].visible_condition == "coin cassé"
-    assert (events["DeviceRejected"].device_id, events["DeviceRejected"].reason) == (
-        ids["5CG0002"], "écran et carte mère hors d'usage")
+    assert (events["DeviceRejected"].device_id, events["DeviceRejected"].reason) == (ids["5CG0002"], "physical_damage")
+    # the warehouse's words stay in intake: kept on the device, in no event
+    assert [d["visible_condition"] for d in devices(dynamodb) if d["device_id"] == ids["5CG0001"]] == ["coin cassé"]
+    assert [d["rejection_note"] for d in devices(dynamodb) if d["device_id"] == ids["5CG0002"]] == [
+        "écran et carte mère hors d'usage"]
+    published = "".join(e.model_dump_json() for e in outbox_envelopes_in(dynamodb))
+    assert "coin cassé" not in published and "hors d'usage" not in published
     before = all_items(dynamodb)
 
     twice = call(api.handler, "POST", f"/intake/devices/{ids['5CG0001']}/reception", "warehouse", {"specs": specs})

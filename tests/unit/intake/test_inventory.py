@@ -117,7 +117,7 @@ def test_a_serial_repeated_in_the_file_is_rejected_naming_the_first_row():
     parsed = read_inventory(data, specs_required=True)
 
     assert [r.row for r in parsed.accepted] == [2, 3, 5]  # the same serial from another make is another device
-    assert reasons(parsed) == {4: "serial 5cg 8231xyz (hp) duplicates row 2", 6: "serial 5CG8231XYZ (HP) duplicates row 2"}
+    assert reasons(parsed) == {4: "serial 5cg8231xyz (hp) duplicates row 2", 6: "serial 5CG8231XYZ (HP) duplicates row 2"}
 
 
 def test_each_bad_row_is_rejected_with_its_reason_and_the_others_are_kept():
@@ -215,3 +215,21 @@ def test_storage_cells_become_drives(text, drives):
                                           ("huit", None)])
 def test_ram_cells_become_gigabytes(text, ram_gb):
     assert parse_ram_gb(text) == ram_gb
+
+
+def test_a_row_whose_condition_names_or_locates_a_person_is_rejected_saying_why():
+    data = csv_file([row("5CG0000001", condition="Rayures sur le capot"),
+                     row("5CG0000002", condition="affecté à Mme Leroy, bureau 12"),
+                     row("5CG0000003", condition="à reprendre au 3 place de la Mairie"),
+                     row("5CG0000004", cpu="Intel Core i5-8250U", model="Latitude 5490 (Mme Leroy)")])
+
+    parsed = read_inventory(data, specs_required=True)
+
+    assert [r.row for r in parsed.accepted] == [2]
+    assert reasons(parsed) == {
+        3: "visible_condition: looks like personal data (a person's name): describe the device's condition, "
+           "not a person",
+        4: "visible_condition: looks like personal data (a postal address): describe the device's condition, "
+           "not a person",
+        5: "model: looks like personal data (a person's name): give the maker's designation, nothing about a person",
+    }

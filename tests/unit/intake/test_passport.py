@@ -86,7 +86,7 @@ def test_an_older_event_delivered_late_never_overwrites_a_newer_one(received):
 @pytest.mark.parametrize("events, outcome", [
     ([lambda d: device_sold(d, "res-1"),
       lambda d: SaleCancelled(device_id=d, sale_id="s-1", reservation_id="res-1", refund_eur="105.00")], "in_progress"),
-    ([lambda d: DeviceScrapped(device_id=d, reason="motherboard dead")], "recycled"),
+    ([lambda d: DeviceScrapped(device_id=d, reason="motherboard_failure")], "recycled"),
 ])
 def test_the_outcome_is_the_latest_outcome_event(received, events, outcome):
     envelopes = [make(received["device_id"]).to_envelope(occurred_at=T0 + timedelta(days=n))
@@ -97,7 +97,7 @@ def test_the_outcome_is_the_latest_outcome_event(received, events, outcome):
 
 def test_a_device_rejected_at_reception_shows_as_recycled(lot_id, dynamodb):
     rejected = call(api.handler, "POST", f"/intake/lots/{lot_id}/rejections", "warehouse",
-                    device(reason="boîtier fendu, carte mère oxydée")).body
+                    device(reason="liquid_damage", note="boîtier fendu, carte mère oxydée")).body
     deliver(consumer.handler, *outbox_envelopes_in(dynamodb, "DeviceRejected"))
 
     assert passport(rejected["label_code"]).body["outcome"] == "recycled"

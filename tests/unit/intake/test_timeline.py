@@ -41,8 +41,8 @@ def journey(device_id):
         device_ready(device_id).to_envelope(occurred_at=T0 + timedelta(hours=3)),
         reserved.to_envelope(occurred_at=T0 + timedelta(days=1)),
         device_sold(device_id, "res-1").to_envelope(occurred_at=T0 + timedelta(days=2, microseconds=5)),
-        WarrantyClaimOpened(device_id=device_id, claim_id="claim-1", sale_id="sale-1",
-                            fault="battery").to_envelope(occurred_at=T0 + timedelta(days=40)),
+        WarrantyClaimOpened(device_id=device_id, claim_id="claim-1", claim_reference="pos-rennes-centre-2026-000001-W1",
+                            sale_id="sale-1", fault_category="battery").to_envelope(occurred_at=T0 + timedelta(days=40)),
     ]
     assert deliver(consumer.handler, steps[5], steps[2], steps[4], steps[6])["batchItemFailures"] == []
     assert deliver(consumer.handler, steps[3], steps[0], steps[1])["batchItemFailures"] == []
@@ -74,7 +74,7 @@ def test_the_donor_sees_the_journey_and_nothing_about_the_beneficiary(device_id,
     assert lines[3]["details"]["grade"] == "A"
     text = json.dumps(response.body)
     for secret in (reserved.referral_id, reserved.reservation_id, "res-1", "sale-1", "job_seeker", "battery",
-                   "price_eur", "receipt_number", "correlation_id", steps[4].correlation_id):
+                   "price_eur", "receipt_number", "pos-rennes-centre-2026", "correlation_id", steps[4].correlation_id):
         assert secret not in text, secret
     assert all(line["details"] == {} for line in lines[4:])
 

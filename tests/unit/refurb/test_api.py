@@ -176,6 +176,10 @@ def test_every_drive_found_at_diagnosis_must_be_erased(table, dynamodb):
     ("POST", "dev-1/installation", "workshop", {"os_version": "22"}, "os_name"),
     ("POST", "dev-1/grade", "workshop", {"grade": "A"}, "grade"),  # a grade is computed, not typed
     ("POST", "dev-1/scrap", "workshop", {"recycling_channel": "ecosystem"}, "reason"),
+    ("POST", "dev-1/scrap", "workshop", {"reason": "carte mère HS", "recycling_channel": "ecosystem"}, "reason"),
+    ("POST", "dev-1/scrap", "workshop", {"reason": "other", "recycling_channel": "la déchetterie"}, "recycling_channel"),
+    ("POST", "dev-1/diagnosis", "workshop", diagnosis_body(keyboard_layout="?"), "keyboard_layout"),
+    ("POST", "dev-1/erasure", "workshop", {"drives": [erasure_body(operator="Jean Martin")]}, "operator"),
     ("POST", "dev-1/assignment", "admin", {"workshop_id": "Not An Id"}, "workshop_id"),
 ])
 def test_bad_input_is_refused_naming_the_field_and_nothing_is_written(device_id, dynamodb, method, path, role, body,
@@ -255,7 +259,7 @@ def test_a_workshop_queue_lists_its_open_orders_and_filters_by_status(table):
     for device in ("dev-1", "dev-2", "dev-3"):
         receive(device)
     walk("dev-2", "diagnosis")
-    step("dev-3", "scrap", {"reason": "screen and board dead", "recycling_channel": "ecosystem"})
+    step("dev-3", "scrap", {"reason": "motherboard_failure", "recycling_channel": "ecosystem"})
 
     def queue(**query):
         response = call(api.handler, "GET", "/refurb/workshops/workshop-rennes/queue", "workshop", query=query)
@@ -272,18 +276,37 @@ def test_a_workshop_queue_lists_its_open_orders_and_filters_by_status(table):
     assert (bad.status, "status" in bad.text) == (422, True)
 
 
+@pytest.mark.parametrize("path, body, field", [
+    ("dev-1/diagnosis", diagnosis_body(notes="prêté par M. Durand"), "notes"),
+    ("dev-1/scrap", {"reason": "other", "recycling_channel": "ecosystem", "note": "rendre à mme leroy"}, "note"),
+    ("dev-1/scrap", {"reason": "other", "recycling_channel": "ecosystem", "harvested_parts": ["Mme Leroy"]},
+     "harvested_parts"),
+])
+def test_a_workshop_note_naming_or_locating_a_person_is_refused(device_id, dynamodb, path, body, field):
+    before = all_items(dynamodb)
+    response = call(api.handler, "POST", f"{ORDER}/{path}", "workshop", body)
+    assert response.status == 422
+    assert f"{field}" in response.body["message"] and "looks like personal data (a person's name)" in response.body[
+        "message"]
+    assert all_items(dynamodb) == before
+
+
 # --- scrap -------------------------------------------------------------------------------------------
 
 def test_a_scrapped_device_is_announced_with_its_step_and_harvested_parts(device_id, dynamodb):
     walk(device_id, "diagnosis")
-    response = step(device_id, "scrap", {"reason": "motherboard dead", "recycling_channel": "ecosystem",
-                                         "harvested_parts": ["RAM 8 GB DDR4", "charger 65 W"]})
+    response = step(device_id, "scrap", {"reason": "motherboard_failure", "recycling_channel": "ecosystem",
+                                         "harvested_parts": ["RAM 8 GB DDR4", "charger 65 W"],
+                                         "note": "court-circuit sur la carte mère après dégât des eaux"})
     assert (response.status, response.body["status"]) == (200, "scrapped")
     [scrapped] = outbox_envelopes_in(dynamodb, "DeviceScrapped")
     event = open_envelope(scrapped)
     assert isinstance(event, DeviceScrapped)
-    assert (event.at_step, event.harvested_parts, event.recycling_channel) == (
-        "erasure", ["RAM 8 GB DDR4", "charger 65 W"], "ecosystem")
+    assert (event.reason, event.at_step, event.harvested_parts, event.recycling_channel) == (
+        "motherboard_failure", "erasure", ["RAM 8 GB DDR4", "charger 65 W"], "ecosystem")
+    # the workshop's words stay on the work order, in no event
+    assert response.body["scrap"]["note"] == "court-circuit sur la carte mère après dégât des eaux"
+    assert "court-circuit" not in scrapped.model_dump_json()
     assert workshop_state()["open_orders"] == 0
     assert step(device_id, "erasure", STEP_BODIES["erasure"]).status == 409
 
@@ -358,7 +381,7 @@ def test_workshop_figures_count_devices_per_day_median_step_times_and_scrap_rate
         receive(device)
     walk("dev-1", *STEP_BODIES)
     walk("dev-2", *STEP_BODIES)
-    step("dev-3", "scrap", {"reason": "dead", "recycling_channel": "ecosystem"})
+    step("dev-3", "scrap", {"reason": "motherboard_failure", "recycling_channel": "ecosystem"})
 
     figures = call(api.handler, "GET", "/refurb/workshops/workshop-rennes/figures", "workshop",
                    query={"since": "2026-11-28", "until": "2026-11-29"})

@@ -15,7 +15,8 @@ from tests.unit.support import all_items, call, deliver, outbox_envelopes_in
 
 
 def claim(device_id: str = "dev-1", claim_id: str = "claim-1") -> WarrantyClaimOpened:
-    return WarrantyClaimOpened(device_id=device_id, claim_id=claim_id, sale_id="sale-1", fault="keyboard keys dead")
+    return WarrantyClaimOpened(device_id=device_id, claim_id=claim_id, sale_id="sale-1",
+                               claim_reference=f"pos-1-2026-000001-W{claim_id[-1]}", fault_category="keyboard")
 
 
 @pytest.fixture
@@ -30,7 +31,8 @@ def test_a_warranty_claim_reopens_the_work_order_with_its_workshop(sold_device):
     assert deliver(consumer.handler, claim().to_envelope())["batchItemFailures"] == []
     order = call(api.handler, "GET", f"/refurb/work-orders/{sold_device}", "workshop").body
     assert (order["kind"], order["status"], order["workshop_id"]) == ("warranty", "awaiting_repair", "workshop-rennes")
-    assert [c["claim_id"] for c in order["claims"]] == ["claim-1"]
+    assert [(c["claim_id"], c["claim_reference"], c["fault_category"]) for c in order["claims"]] == [
+        ("claim-1", "pos-1-2026-000001-W1", "keyboard")]  # what the workshop reads and quotes
     assert workshop_state()["open_orders"] == 1
 
 
@@ -53,7 +55,7 @@ def test_a_warranty_repair_ends_in_its_own_event_not_a_second_device_ready(sold_
 
 def test_a_device_back_under_warranty_can_be_scrapped(sold_device, dynamodb):
     deliver(consumer.handler, claim().to_envelope())
-    scrapped = step(sold_device, "scrap", {"reason": "liquid damage", "recycling_channel": "ecosystem"})
+    scrapped = step(sold_device, "scrap", {"reason": "liquid_damage", "recycling_channel": "ecosystem"})
     assert (scrapped.status, scrapped.body["status"]) == (200, "scrapped")
     assert open_envelope(outbox_envelopes_in(dynamodb, "DeviceScrapped")[0]).at_step == "repair"
 
@@ -61,7 +63,7 @@ def test_a_device_back_under_warranty_can_be_scrapped(sold_device, dynamodb):
 def test_a_claim_delivered_twice_or_for_an_unknown_or_scrapped_device_changes_nothing(table, dynamodb):
     register()
     receive("dev-2")
-    step("dev-2", "scrap", {"reason": "dead", "recycling_channel": "ecosystem"})
+    step("dev-2", "scrap", {"reason": "motherboard_failure", "recycling_channel": "ecosystem"})
     before = [i for i in all_items(dynamodb) if i["pk"] != "IDEMPOTENCY"]
 
     result = deliver(consumer.handler, claim("dev-unknown").to_envelope(), claim("dev-2").to_envelope())

@@ -35,7 +35,8 @@ LATER = T0 + timedelta(days=1)
 
 
 def claim(claim_id: str = "claim-1") -> WarrantyClaim:
-    return WarrantyClaim(claim_id=claim_id, sale_id="sale-1", fault="keyboard dead", opened_at=LATER, cycle=0)
+    return WarrantyClaim(claim_id=claim_id, claim_reference=f"pos-1-2026-000001-{claim_id}", sale_id="sale-1",
+                         fault_category="keyboard", opened_at=LATER, cycle=0)
 
 
 def test_a_device_goes_through_every_step_in_order():
@@ -242,17 +243,17 @@ def test_ready_is_checked_again_whatever_path_led_there():
 def test_a_device_can_be_scrapped_at_any_step_which_is_recorded(at):
     order = walk(new_order(), at)
     due = order.next_step
-    scrap = order.scrap_it(ScrapReport(reason="motherboard dead", recycling_channel="ecosystem",
+    scrap = order.scrap_it(ScrapReport(reason="motherboard_failure", recycling_channel="ecosystem",
                                        harvested_parts=["RAM 8 GB"]), WORKSHOP, LATER)
     assert (order.status, scrap.at_step, order.closed_at) == (S.SCRAPPED, due, LATER)
     with pytest.raises(RuleViolation, match="is scrapped"):
-        order.scrap_it(ScrapReport(reason="again", recycling_channel="ecosystem"), WORKSHOP, LATER)
+        order.scrap_it(ScrapReport(reason="other", recycling_channel="ecosystem"), WORKSHOP, LATER)
 
 
 def test_a_ready_device_is_not_scrapped_by_refurb():
     order = walk(new_order(), S.READY)
     with pytest.raises(RuleViolation, match="is ready: it cannot be scrapped now"):
-        order.scrap_it(ScrapReport(reason="x", recycling_channel="ecosystem"), WORKSHOP, LATER)
+        order.scrap_it(ScrapReport(reason="other", recycling_channel="ecosystem"), WORKSHOP, LATER)
 
 
 # --- warranty returns ----------------------------------------------------------------------------
@@ -285,7 +286,7 @@ def test_a_second_claim_joins_the_open_warranty_repair_and_a_known_one_changes_n
 
 def test_a_scrapped_or_unfinished_device_does_not_come_back_under_warranty():
     scrapped = walk(new_order(), S.AWAITING_REPAIR)
-    scrapped.scrap_it(ScrapReport(reason="x", recycling_channel="ecosystem"), WORKSHOP, LATER)
+    scrapped.scrap_it(ScrapReport(reason="other", recycling_channel="ecosystem"), WORKSHOP, LATER)
     with pytest.raises(RuleViolation, match="only a device that left refurbishment ready"):
         scrapped.reopen_for_warranty(claim(), LATER)
     with pytest.raises(RuleViolation, match="only a device that left refurbishment ready"):

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from sales.domain.pricing import DEFAULT_GRID
-from sales.domain.sale import Sale
+from sales.domain.sale import Sale, WarrantyClaimRequest
 from sales.handlers import api
 from shared.events import open_envelope
 from tests.unit.sales.test_sales import reserve, sell
@@ -64,11 +64,60 @@ def test_a_device_handed_over_starts_its_warranty_and_cannot_be_cancelled(table,
 def test_a_warranty_claim_within_the_period_sends_the_device_back_to_refurb(table, dynamodb):
     sale = sold()
     post(f"/sales/sales/{sale['sale_id']}/handover", {"handed_over_on": TODAY.isoformat()})
-    response = post(f"/sales/sales/{sale['sale_id']}/warranty-claims", {"fault": "screen flickers"})
+    response = post(f"/sales/sales/{sale['sale_id']}/warranty-claims",
+                    {"fault_category": "screen", "note": "l'écran scintille après 10 minutes"})
     assert response.status == 201, response.body
+    assert response.body["claim_reference"] == f"{sale['receipt_number']}-W1"
     [claim] = outbox_envelopes_in(dynamodb, "WarrantyClaimOpened")
-    assert open_envelope(claim).fault == "screen flickers"
-    assert open_envelope(claim).claim_id == response.body["claim_id"]
+    event = open_envelope(claim)
+    assert (event.claim_id, event.claim_reference, event.fault_category) == (
+        response.body["claim_id"], response.body["claim_reference"], "screen")
+    # the point of sale's note stays in sales: on the sale, not in the event
+    assert "scintille" not in claim.model_dump_json()
+    [kept] = call(api.handler, "GET", f"/sales/sales/{sale['sale_id']}", "point_of_sale").body["warranty_claims"]
+    assert (kept["reference"], kept["fault_category"], kept["note"]) == (
+        response.body["claim_reference"], "screen", "l'écran scintille après 10 minutes")
+
+
+def test_a_second_claim_on_a_sale_gets_the_next_reference(table, dynamodb):
+    sale = sold()
+    post(f"/sales/sales/{sale['sale_id']}/handover", {"handed_over_on": TODAY.isoformat()})
+    first = post(f"/sales/sales/{sale['sale_id']}/warranty-claims", {"fault_category": "battery"})
+    second = post(f"/sales/sales/{sale['sale_id']}/warranty-claims", {"fault_category": "does_not_start"})
+    assert [first.body["claim_reference"], second.body["claim_reference"]] == [
+        f"{sale['receipt_number']}-W1", f"{sale['receipt_number']}-W2"]
+
+
+@pytest.mark.parametrize("body, field, what", [
+    ({"fault_category": "screen", "note": "cliente Mme Martin, rappeler au 06 12 34 56 78"}, "note", "a phone number"),
+    ({"fault_category": "screen", "note": "remis par Mme Martin"}, "note", "a person's name"),
+    ({"fault_category": "screen", "note": "à livrer au 12 rue de la Paix"}, "note", "a postal address"),
+    ({"fault_category": "the screen flickers"}, "fault_category", None),
+    ({"fault": "screen flickers"}, "fault", None),
+])
+def test_a_warranty_claim_with_personal_data_or_no_category_is_refused_and_nothing_is_written(
+        table, dynamodb, body, field, what):
+    sale = sold()
+    post(f"/sales/sales/{sale['sale_id']}/handover", {"handed_over_on": TODAY.isoformat()})
+    before = all_items(dynamodb)
+    response = post(f"/sales/sales/{sale['sale_id']}/warranty-claims", body)
+    assert response.status == 422
+    assert field in {part for problem in response.body["detail"] for part in problem["loc"]}
+    if what:
+        assert response.body["message"] == (
+            f"body.note: looks like personal data ({what}): describe the fault, not the person")
+    assert all_items(dynamodb) == before
+
+
+def test_a_cancellation_reason_naming_the_buyer_is_refused(table, dynamodb):
+    sale = sold()
+    before = all_items(dynamodb)
+    response = post(f"/sales/sales/{sale['sale_id']}/cancellation",
+                    {"reason": "M. Dupont a changé d'avis", "refunds": [{"method": "card", "amount_eur": "105.00"}]})
+    assert response.status == 422
+    assert response.body["message"] == ("body.reason: looks like personal data (a person's name): "
+                                        "say why the sale is cancelled, not who the buyer is")
+    assert all_items(dynamodb) == before
 
 
 def test_a_warranty_claim_after_the_period_is_refused_with_the_end_date():
@@ -77,15 +126,16 @@ def test_a_warranty_claim_after_the_period_is_refused_with_the_end_date():
         "sequence": 1, "receipt_number": "p-2024-000001", "price_eur": "90", "payments": [
             {"method": "cash", "amount_eur": "90"}], "sold_at": "2024-01-10T10:00:00Z"})
     sale.hand_over(date(2024, 1, 10))
+    request = WarrantyClaimRequest(fault_category="keyboard")
     with pytest.raises(Exception, match="the warranty ended on 2025-01-09"):
-        sale.open_warranty_claim("c", date(2025, 1, 10))
-    sale.open_warranty_claim("c", date(2025, 1, 9))
-    assert sale.warranty_claims == ["c"]
+        sale.open_warranty_claim("c", request, date(2025, 1, 10))
+    sale.open_warranty_claim("c", request, date(2025, 1, 9))
+    assert [(c.claim_id, c.reference) for c in sale.warranty_claims] == [("c", "p-2024-000001-W1")]
 
 
 def test_no_warranty_claim_before_handover(table):
     sale = sold()
-    response = post(f"/sales/sales/{sale['sale_id']}/warranty-claims", {"fault": "dead"})
+    response = post(f"/sales/sales/{sale['sale_id']}/warranty-claims", {"fault_category": "does_not_start"})
     assert response.status == 409
     assert "not handed over" in response.body["message"]
 

@@ -84,7 +84,7 @@ class ReferralRequest(BaseModel):
         description="INSEE code of the beneficiary's commune, e.g. 35238; if the partner serves a list of "
                     "communes, one of them")
     eligibility_proof_ref: str = Field(
-        min_length=1, max_length=64,
+        min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:/-]+$",
         description="The partner's reference of the eligibility proof it checked (the proof stays with it)")
     needs: Needs = Field(default_factory=Needs, description="Needs diagnosis; by default nothing is required")
     priority: Priority = Field(default=Priority.NORMAL, description="1 urgent, 2 high, 3 normal")

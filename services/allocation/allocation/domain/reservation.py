@@ -18,21 +18,13 @@ from typing import Any
 from pydantic import BaseModel
 
 from shared.errors import RuleViolation
+from shared.events.vocabulary import ReleaseReason  # noqa: F401  (the contract's words; imported from here too)
 
 
 class ReservationStatus(StrEnum):
     ACTIVE = "active"
     FULFILLED = "fulfilled"
     RELEASED = "released"
-
-
-class ReleaseReason(StrEnum):
-    """Why a reservation ended without a sale (the `reason` of ReservationReleased)."""
-
-    EXPIRED = "expired"
-    SALE_CANCELLED = "sale cancelled"
-    REFERRAL_CANCELLED = "referral cancelled"
-    PARTNER_RELEASED = "released by the partner"
 
 
 class Reservation(BaseModel):

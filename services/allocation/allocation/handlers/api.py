@@ -22,6 +22,8 @@ from shared.errors import NotFound
 from shared.http import ServiceApi, json_response
 from shared.observability import entry_point, logger
 from shared.outbox import ConcurrencyConflict
+from shared.personal_data import free_text
+
 from allocation import reservations
 from allocation.access import ROUTES, referrer_ownership
 from allocation.adapters.repository import AllocationRepository, StoredPolicy
@@ -44,11 +46,16 @@ def now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+# A partner's words about a withdrawal: about the situation, never naming or locating the person.
+WithdrawalReason = free_text(500, "say why, without naming or locating the person")
+
+
 class Withdrawal(BaseModel):
-    """Why a partner withdraws a referral or releases a reservation (kept with it, never published)."""
+    """Why a partner withdraws a referral or releases a reservation (kept with it, never published:
+    ReservationReleased carries a reason code)."""
 
     model_config = ConfigDict(extra="forbid")
-    reason: str = Field(min_length=1, max_length=500)
+    reason: WithdrawalReason
 
 
 def _cause() -> reservations.Cause:

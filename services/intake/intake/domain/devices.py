@@ -23,7 +23,8 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from shared.errors import RuleViolation
-from shared.events.vocabulary import DeviceSpecs, DeviceType, DonorType
+from shared.events.vocabulary import Code, Designation, DeviceSpecs, DeviceType, DonorType, RejectionReason
+from shared.personal_data import free_text
 
 from intake.domain.donors import value_cap_for
 
@@ -34,6 +35,9 @@ _LABEL_MISREADINGS = str.maketrans({"O": "0", "I": "1", "L": "1"})
 
 
 CENT = Decimal("0.01")
+
+# What the warehouse writes about a device's state. It stays in intake: events carry codes only.
+ConditionNote = free_text(500, "describe the device's condition, not a person")
 
 
 class RefusedValue(RuleViolation):
@@ -75,18 +79,21 @@ class _Identified(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    serial_number: str = Field(min_length=1, max_length=64)
-    make: str = Field(min_length=1, max_length=64)
-    model: str = Field(min_length=1, max_length=128)
+    serial_number: Code
+    make: Designation = Field(max_length=64)
+    model: Designation
     device_type: DeviceType
-    asset_tag: str | None = Field(default=None, max_length=64, description="The donor's inventory number")
+    asset_tag: Code | None = Field(default=None, description="The donor's inventory number")
     declared_value_eur: Decimal | None = _declared_value(
         "The device's value as its donor declares it, in euros (at most 300 for a public body or a school)")
 
-    @field_validator("serial_number", "make", "model")
+    @field_validator("serial_number", "make", "model", mode="before")
     @classmethod
-    def _trimmed(cls, value: str) -> str:
-        value = value.strip()
+    def _trimmed(cls, value: object, info) -> object:
+        if not isinstance(value, str):
+            return value
+        # A serial copied by hand in groups ("5CG 8231 XYZ") is the same serial, written as printed.
+        value = "".join(value.split()) if info.field_name == "serial_number" else value.strip()
         if not value:
             raise ValueError("must not be blank")
         return value
@@ -101,7 +108,7 @@ class DeviceDeclaration(_Identified):
     """What the warehouse reads off a device when it arrives."""
 
     specs: DeviceSpecs
-    visible_condition: str | None = Field(default=None, max_length=500)
+    visible_condition: ConditionNote | None = None
     acquired_on: date | None = None
 
 
@@ -110,7 +117,7 @@ class DeclaredDevice(_Identified):
 
     acquired_on: date | None = None
     specs: DeviceSpecs | None = None
-    visible_condition: str | None = Field(default=None, max_length=500)
+    visible_condition: ConditionNote | None = None
 
 
 class Reception(BaseModel):
@@ -119,7 +126,7 @@ class Reception(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     specs: DeviceSpecs
-    visible_condition: str | None = Field(default=None, max_length=500)
+    visible_condition: ConditionNote | None = None
     declared_value_eur: Decimal | None = _declared_value(
         "The donor's declared value, if its declaration did not give it (it must agree if it did)")
 
@@ -129,25 +136,22 @@ class Reception(BaseModel):
         return _in_cents(value)
 
 
-class RejectionReason(BaseModel):
+class Rejection(BaseModel):
+    """Why the warehouse sends a device to recycling: a code (announced in DeviceRejected) and,
+    if it helps, a note in its own words (kept in intake)."""
+
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(min_length=1, max_length=500, description="Why the device is not worth refurbishing")
-
-    @field_validator("reason")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        value = value.strip()
-        if not value:
-            raise ValueError("must not be blank")
-        return value
+    reason: RejectionReason = Field(description="Why the device is not worth refurbishing: "
+                                                + ", ".join(r.value for r in RejectionReason))
+    note: ConditionNote | None = None
 
 
-class RejectionAtReception(_Identified, RejectionReason):
+class RejectionAtReception(_Identified, Rejection):
     """A device that arrives and goes straight to recycling."""
 
     specs: DeviceSpecs | None = None
-    visible_condition: str | None = Field(default=None, max_length=500)
+    visible_condition: ConditionNote | None = None
 
 
 class ImportOrigin(BaseModel):
@@ -171,13 +175,14 @@ class Device(BaseModel):
     declared_value_eur: Decimal | None = None
     acquired_on: date | None = None
     specs: DeviceSpecs | None = None
-    visible_condition: str | None = None
+    visible_condition: str | None = None  # the warehouse's note: never in an event
     label_code: str | None = None
     registered_at: datetime
     declared_at: datetime | None = None
     received_at: datetime | None = None
     rejected_at: datetime | None = None
-    rejection_reason: str | None = None
+    rejection_reason: RejectionReason | None = None
+    rejection_note: str | None = None  # the warehouse's words: never in an event
     imported_from: ImportOrigin | None = None  # the import that registered it
     received_in_import: ImportOrigin | None = None  # the reception import that received it, once declared
     version: int = 0
@@ -196,10 +201,10 @@ class Device(BaseModel):
         self.specs, self.visible_condition = reception.specs, reception.visible_condition or self.visible_condition
         self.declared_value_eur = self.declared_value_eur if value is None else value
 
-    def reject(self, reason: str, label_code: str, at: datetime) -> None:
+    def reject(self, rejection: Rejection, label_code: str, at: datetime) -> None:
         self._require_declared("rejected")
-        self.status, self.rejected_at, self.rejection_reason, self.label_code = (
-            DeviceStatus.REJECTED, at, reason, label_code)
+        self.status, self.rejected_at, self.label_code = DeviceStatus.REJECTED, at, label_code
+        self.rejection_reason, self.rejection_note = rejection.reason, rejection.note
 
     def _require_declared(self, outcome: str) -> None:
         if self.status is not DeviceStatus.DECLARED:

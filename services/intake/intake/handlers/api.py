@@ -31,8 +31,8 @@ from intake.domain.devices import (
     DeviceStatus,
     Reception,
     RefusedValue,
+    Rejection,
     RejectionAtReception,
-    RejectionReason,
     new_id,
     normalize_label_code,
     now,
@@ -228,9 +228,9 @@ def receive_declared_device(device_id: str, details: Reception):
 
 @app.post("/devices/<device_id>/rejection")
 @app.replayable
-def reject_declared_device(device_id: str, rejection: RejectionReason):
+def reject_declared_device(device_id: str, rejection: Rejection):
     _visible_device(device_id)
-    device = reception.reject_declared(repository(), device_id, rejection.reason, correlation_id=app.correlation_id())
+    device = reception.reject_declared(repository(), device_id, rejection, correlation_id=app.correlation_id())
     logger.info("declared device rejected", extra={"device_id": device_id, "lot_id": device.lot_id})
     return json_response(200, _device_view(device))
 

@@ -1,7 +1,8 @@
 """What a workshop reports at each step. Request bodies as well as what the work order keeps.
 
 Unknown fields are refused and every field is checked here, so bad input is a 422 naming
-the field before anything is read or written.
+the field before anything is read or written. Notes are the workshop's own words: they stay
+in refurb (events carry codes), and a note holding personal data is refused.
 """
 
 from __future__ import annotations
@@ -13,7 +14,20 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from shared.events.refurb import DriveErasure
-from shared.events.vocabulary import Drive, DriveKind, ErasureLevel, ErasureTechnique
+from shared.events.vocabulary import (
+    Code,
+    Designation,
+    Drive,
+    DriveKind,
+    ErasureLevel,
+    ErasureTechnique,
+    KeyboardLayout,
+    RecyclingChannel,
+    ScrapReason,
+)
+from shared.personal_data import free_text
+
+Note = free_text(2000, "describe the device and the work done, not a person")
 
 
 class _Report(BaseModel):
@@ -45,7 +59,7 @@ class SmartStatus(StrEnum):
 
 
 class DiagnosedDrive(_Report):
-    serial_number: str = Field(min_length=1, max_length=64, description="As read by the tool, or the workshop's label")
+    serial_number: Code = Field(description="As read by the tool, or the workshop's label")
     kind: DriveKind
     size_gb: int = Field(gt=0, le=100_000)
     smart_status: SmartStatus
@@ -65,9 +79,9 @@ class Diagnosis(_Report):
     audio: FunctionCheck
     ports: FunctionCheck
     charger: FunctionCheck
-    keyboard_layout: str | None = Field(default=None, min_length=1, max_length=32, description="e.g. fr-azerty")
+    keyboard_layout: KeyboardLayout | None = Field(default=None, description="e.g. fr-azerty")
     drives: list[DiagnosedDrive] = Field(min_length=1, max_length=16, description="Every drive found in the device")
-    notes: str | None = Field(default=None, max_length=2000)
+    notes: Note | None = None
 
     @field_validator("drives")
     @classmethod
@@ -106,7 +120,7 @@ CLOCK_SKEW = timedelta(minutes=5)
 class ErasureRecord(DriveErasure):
     """One erasure (or destruction) of one drive, named by the serial recorded at diagnosis."""
 
-    drive_serial: str = Field(min_length=1, max_length=64)
+    drive_serial: Code
 
     @field_validator("completed_at")
     @classmethod
@@ -135,7 +149,7 @@ class ErasureReport(_Report):
 
 
 class Part(_Report):
-    name: str = Field(min_length=1, max_length=120)
+    name: Designation = Field(max_length=120, description="e.g. keyboard fr-azerty, charger 65 W")
     cost_eur: Decimal = Field(ge=0, le=10_000, decimal_places=2)
 
 
@@ -151,7 +165,7 @@ class RepairReport(_Report):
         default=None, min_length=1, max_length=16,
         description="The drives fitted after repair, when storage changed (a destroyed drive must be replaced)",
     )
-    notes: str | None = Field(default=None, max_length=2000)
+    notes: Note | None = None
 
     @property
     def cost_eur(self) -> Decimal:
@@ -159,19 +173,13 @@ class RepairReport(_Report):
 
 
 class InstallationReport(_Report):
-    os_name: str = Field(min_length=1, max_length=80, description="e.g. Linux Mint, Windows 11 Pro")
-    os_version: str | None = Field(default=None, max_length=40)
-    notes: str | None = Field(default=None, max_length=2000)
+    os_name: Designation = Field(max_length=80, description="e.g. Linux Mint, Windows 11 Pro")
+    os_version: Designation | None = Field(default=None, max_length=40)
+    notes: Note | None = None
 
 
 class ScrapReport(_Report):
-    reason: str = Field(min_length=1, max_length=500)
-    recycling_channel: str = Field(min_length=1, max_length=120, description="e.g. ecosystem (WEEE take-back)")
-    harvested_parts: list[str] = Field(default=[], max_length=50, description="Parts kept for other repairs")
-
-    @field_validator("harvested_parts")
-    @classmethod
-    def _named(cls, parts: list[str]) -> list[str]:
-        if any(not p.strip() or len(p) > 120 for p in parts):
-            raise ValueError("each harvested part is a name of 1 to 120 characters")
-        return parts
+    reason: ScrapReason = Field(description="Why: " + ", ".join(r.value for r in ScrapReason))
+    recycling_channel: RecyclingChannel = Field(description=", ".join(c.value for c in RecyclingChannel))
+    harvested_parts: list[Designation] = Field(default=[], max_length=50, description="Parts kept for other repairs")
+    note: Note | None = Field(default=None, description="The workshop's words, kept in refurb")

@@ -27,6 +27,7 @@ from shared.events.vocabulary import (
     DeviceType,
     Drive,
     ErasureLevel,
+    FaultCategory,
     FunctionalSummary,
     Provenance,
 )
@@ -124,8 +125,9 @@ class GradeRecord(GradeOutcome):
 
 class WarrantyClaim(BaseModel):
     claim_id: str
+    claim_reference: str
     sale_id: str
-    fault: str
+    fault_category: FaultCategory
     opened_at: datetime
     cycle: int
 

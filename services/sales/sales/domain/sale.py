@@ -15,8 +15,14 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.errors import RuleViolation
+from shared.events.vocabulary import FaultCategory, Id
+from shared.personal_data import free_text
 
 WARRANTY_DAYS = 365  # refurbished devices: a year from handover (configurable per deployment)
+
+# A point of sale's words stay in sales (events carry codes), and never name or locate a person.
+CancellationReason = free_text(500, "say why the sale is cancelled, not who the buyer is")
+FaultNote = free_text(1000, "describe the fault, not the person")
 
 
 class PaymentMethod(StrEnum):
@@ -42,7 +48,7 @@ class SaleRequest(BaseModel):
 
 class CancellationRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    reason: str = Field(min_length=1, max_length=500)
+    reason: CancellationReason
     refunds: list[Payment] = Field(min_length=1)
 
 
@@ -55,7 +61,7 @@ class AccompanimentBooking(BaseModel):
     """An onboarding session at a social centre, booked at handover."""
 
     model_config = ConfigDict(extra="forbid")
-    social_centre_id: str = Field(min_length=1, max_length=64)
+    social_centre_id: Id = Field(max_length=64)
     slot_starts_at: datetime
 
 
@@ -65,8 +71,22 @@ class AccompanimentOutcome(BaseModel):
 
 
 class WarrantyClaimRequest(BaseModel):
+    """What the point of sale says about a device brought back: a category the workshop acts on
+    (announced in WarrantyClaimOpened) and, if it helps, a note that stays in sales."""
+
     model_config = ConfigDict(extra="forbid")
-    fault: str = Field(min_length=1, max_length=1000)
+    fault_category: FaultCategory = Field(description=", ".join(c.value for c in FaultCategory))
+    note: FaultNote | None = None
+
+
+class WarrantyClaim(BaseModel):
+    """A claim as sales keeps it; `reference` is what the beneficiary, the point of sale and the workshop quote."""
+
+    claim_id: str
+    reference: str
+    fault_category: FaultCategory
+    note: str | None = None  # the point of sale's words: never in an event
+    opened_on: date
 
 
 class SaleStatus(StrEnum):
@@ -93,7 +113,7 @@ class Sale(BaseModel):
     warranty_ends_on: date | None = None
     accompaniment: AccompanimentBooking | None = None
     accompaniment_attended: bool | None = None
-    warranty_claims: list[str] = Field(default_factory=list)
+    warranty_claims: list[WarrantyClaim] = Field(default_factory=list)
     version: int = 0
 
     def cancel(self, request: CancellationRequest) -> None:
@@ -123,12 +143,21 @@ class Sale(BaseModel):
             raise RuleViolation("no accompaniment session was booked for this sale")
         self.accompaniment_attended = attended
 
-    def open_warranty_claim(self, claim_id: str, today: date) -> None:
+    def open_warranty_claim(self, claim_id: str, request: WarrantyClaimRequest, today: date) -> WarrantyClaim:
         if self.status is not SaleStatus.HANDED_OVER or self.warranty_ends_on is None:
             raise RuleViolation("the warranty runs from the handover: this device was not handed over")
         if today > self.warranty_ends_on:
             raise RuleViolation(f"the warranty ended on {self.warranty_ends_on}: the claim is refused")
-        self.warranty_claims.append(claim_id)
+        reference = claim_reference(self.receipt_number, len(self.warranty_claims) + 1)
+        claim = WarrantyClaim(claim_id=claim_id, reference=reference, fault_category=request.fault_category,
+                              note=request.note, opened_on=today)
+        self.warranty_claims.append(claim)
+        return claim
+
+
+def claim_reference(receipt_number: str, number: int) -> str:
+    """The sale's receipt number and the claim's number on it: pos-1-2026-000001-W1, -W2…"""
+    return f"{receipt_number}-W{number}"
 
 
 def check_payments_match(payments: list[Payment], price: Decimal, what: str = "payments") -> None:

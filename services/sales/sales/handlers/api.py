@@ -117,7 +117,7 @@ def record_accompaniment(sale_id: str, outcome: AccompanimentOutcome) -> dict[st
 @app.replayable
 def open_warranty_claim(sale_id: str, claim: WarrantyClaimRequest):
     today = datetime.now(timezone.utc).date()
-    body = checkout.open_warranty_claim(repository(), _own_sale(sale_id), claim.fault, today, app.correlation_id())
+    body = checkout.open_warranty_claim(repository(), _own_sale(sale_id), claim, today, app.correlation_id())
     return json_response(201, body)
 
 

@@ -108,7 +108,7 @@ SAMPLES: dict[tuple[str, str], Sample] = {
         "lot", body=lambda w: {**NEW_DEVICE, "serial_number": f"{w.serials[0]}R"},
         observe="/intake/lots/{lot_id}/devices"),
     ("intake", "POST /lots/{lot_id}/rejections"): Sample(
-        "lot", body=lambda w: {**NEW_DEVICE, "serial_number": f"{w.serials[0]}X", "reason": "écran cassé, coque fendue"},
+        "lot", body=lambda w: {**NEW_DEVICE, "serial_number": f"{w.serials[0]}X", "reason": "physical_damage"},
         observe="/intake/lots/{lot_id}/devices"),
     ("intake", "POST /lots/{lot_id}/status"): Sample("lot", body={"status": "collected"}, observe="/intake/lots/{lot_id}"),
     ("intake", "POST /lots/{lot_id}/imports"): Sample(
@@ -119,7 +119,7 @@ SAMPLES: dict[tuple[str, str], Sample] = {
         body={"specs": {"ram_gb": 8, "drives": [{"kind": "ssd", "size_gb": 256}]}},
         observe="/intake/devices/{declared_to_receive}"),
     ("intake", "POST /devices/{device_id}/rejection"): Sample(
-        "declared device", ids={"device_id": "declared_to_reject"}, body={"reason": "carte mère grillée"},
+        "declared device", ids={"device_id": "declared_to_reject"}, body={"reason": "liquid_damage", "note": "traces d'oxydation sous le clavier"},
         observe="/intake/devices/{declared_to_reject}"),
     # ── refurb ──
     ("refurb", "GET /openapi"): Sample(query={"format": "json"}),
@@ -144,7 +144,7 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ("refurb", "POST /work-orders/{device_id}/repair"): _step({"parts": []}),
     ("refurb", "POST /work-orders/{device_id}/installation"): _step({"os_name": "Linux Mint", "os_version": "22"}),
     ("refurb", "POST /work-orders/{device_id}/grade"): _step(),
-    ("refurb", "POST /work-orders/{device_id}/scrap"): _step({"reason": "carte mère défaillante",
+    ("refurb", "POST /work-orders/{device_id}/scrap"): _step({"reason": "motherboard_failure",
                                                               "recycling_channel": "ecosystem"}),
     ("refurb", "POST /work-orders/{device_id}/ready"): _step(),
     # ── allocation ──
@@ -188,7 +188,7 @@ SAMPLES: dict[tuple[str, str], Sample] = {
         lambda w: {"social_centre_id": "csc-cleunay", "slot_starts_at": in_a_week()}),
     ("sales", "POST /sales/{sale_id}/accompaniment/outcome"): _on_the_sale({"attended": True}),
     ("sales", "POST /sales/{sale_id}/handover"): _on_the_sale(lambda w: {"handed_over_on": today()}),
-    ("sales", "POST /sales/{sale_id}/warranty-claims"): _on_the_sale({"fault": "touches du clavier mortes"}),
+    ("sales", "POST /sales/{sale_id}/warranty-claims"): _on_the_sale({"fault_category": "keyboard"}),
     ("sales", "POST /sales/{sale_id}/cancellation"): _on_the_sale(
         lambda w: {"reason": "paiement refusé", "refunds": [{"method": "card", "amount_eur": w.sale_price_eur}]}),
 }

@@ -7,6 +7,11 @@ in refurbishment for the step routes), a second lot with an import and two decla
 to receive, one to reject), referrals and reservations of the referrer, a sale of the point of
 sale. The partners of territory 44 are registered where a route needs them to exist (a donor
 declaring its own lot, a referrer referring its own beneficiary), and own nothing of this.
+
+The world shares allocation's pool with the end-to-end tests that ran before it: a device another
+test left ready (it stopped half-way) is taken by an extra referral rather than failing the matrix,
+and a device of the matrix reserved by a referral someone left waiting is used with that referral
+(every referral of territory 35 is the dev referrer's).
 """
 
 from __future__ import annotations
@@ -101,6 +106,52 @@ def serial(n: int) -> str:
     return f"MX{RUN}{n}"
 
 
+MAX_REFERRALS = 40  # how many devices another test may have left in the pool before the world gives up
+
+
+def pool_status(cloud: LocalCloud, device_id: str) -> str | None:
+    response = cloud.call("GET", f"/allocation/devices/{device_id}", "admin")
+    return response.json()["status"] if response.ok else None
+
+
+def refer(cloud: LocalCloud, tag: str) -> dict:
+    """A referral of the dev referrer, for a beneficiary of its territory (35)."""
+    return cloud.expect(201, "POST", "/allocation/referrals", "referrer", {
+        "beneficiary_ref": f"MX-{RUN}-{tag}", "category": "job_seeker", "eligibility_proof_ref": "attestation-2026-11"})
+
+
+def reserve(cloud: LocalCloud, devices: set[str]) -> None:
+    """Refer beneficiaries of territory 35 until each of `devices` is reserved.
+
+    A referral takes the pool's oldest device it may have: if an earlier test stopped half-way and
+    left devices in the pool, the first referrals take those (they stay reserved, out of the way)."""
+    for n in range(MAX_REFERRALS):
+        if all(pool_status(cloud, d) == "reserved" for d in devices):
+            return
+        referral = refer(cloud, str(n))
+        assert referral["status"] == "reserved", f"a referral waits while {devices} are in the pool: {referral}"
+    raise AssertionError(f"{MAX_REFERRALS} referrals did not reach the matrix's devices {devices}")
+
+
+def holder(cloud: LocalCloud, device_id: str) -> dict:
+    """The referral a device is reserved for (its reservation id included)."""
+    reservation_id = cloud.expect(200, "GET", f"/allocation/devices/{device_id}", "admin")["reservation_id"]
+    referral_id = cloud.expect(200, "GET", f"/allocation/reservations/{reservation_id}", "admin")["referral_id"]
+    referral = cloud.expect(200, "GET", f"/allocation/referrals/{referral_id}", "admin")
+    assert referral["partner_id"] == "social-services-35" and referral["reservation_id"] == reservation_id, referral
+    return referral
+
+
+def waiting_referral(cloud: LocalCloud) -> dict:
+    """A referral of territory 35 left waiting: the first one that finds no device (the ones before
+    take what the pool may still hold for any territory)."""
+    for n in range(MAX_REFERRALS):
+        referral = refer(cloud, f"waiting-{n}")
+        if referral["status"] == "waiting":
+            return referral
+    raise AssertionError(f"{MAX_REFERRALS} referrals of territory 35 all found a device")
+
+
 def build(cloud: LocalCloud) -> World:
     thin_path.register_donor(cloud, "35")
     cloud.expect(200, "PUT", f"/refurb/workshops/{WORKSHOP}", "admin",
@@ -135,28 +186,17 @@ def build(cloud: LocalCloud) -> World:
         list(pool.map(lambda d: thin_path.refurbish(Partners(cloud.base_url), d, drive_serial=f"NV-{d[:8]}"),
                       (first, second)))
     for device_id in (first, second):
-        eventually(lambda d=device_id: (r := cloud.call("GET", f"/allocation/devices/{d}", "admin")).ok
-                   and r.json()["status"] == "available", f"{device_id} in allocation's pool", timeout=PATIENCE)
-
-    # each referral of territory 35 takes one of the two devices (the pool holds no other for 35)
-    referrals = [cloud.expect(201, "POST", "/allocation/referrals", "referrer", {
-        "beneficiary_ref": f"MX-{RUN}-{n}", "category": "job_seeker", "eligibility_proof_ref": "attestation-2026-11",
-    }) for n in range(2)]
-    taken = {r["device_id"] for r in referrals}
-    assert taken == {first, second}, (
-        f"the referrals took {taken}, not the matrix's devices {first}, {second}: another test left a device "
-        "of territory 35 in the pool")
-    sold_referral, reserved_referral = referrals
-    sold_device, reserved_device = sold_referral["device_id"], reserved_referral["device_id"]
+        eventually(lambda d=device_id: pool_status(cloud, d) in ("available", "reserved"),
+                   f"{device_id} in allocation's pool", timeout=PATIENCE)
+    reserve(cloud, {first, second})
+    sold_device, reserved_device = first, second
+    sold_referral, reserved_referral = (holder(cloud, d) for d in (first, second))
     quotes = {device_id: eventually(
         lambda d=device_id: (r := cloud.call("GET", f"/sales/quotes/{d}", "pos")).ok and r.json(),
-        f"the reservation of {device_id} reaching sales", timeout=PATIENCE) for device_id in taken}
+        f"the reservation of {device_id} reaching sales", timeout=PATIENCE) for device_id in (first, second)}
     sale = cloud.expect(201, "POST", "/sales/sales", "pos", {
         "device_id": sold_device, "payments": [{"method": "card", "amount_eur": quotes[sold_device]["price_eur"]}]})
-    waiting = cloud.expect(201, "POST", "/allocation/referrals", "referrer", {
-        "beneficiary_ref": f"MX-{RUN}-waiting", "category": "student", "eligibility_proof_ref": "certificat-2026",
-    })
-    assert waiting["status"] == "waiting", waiting
+    waiting = waiting_referral(cloud)
 
     # what the reads need settled: the sale in allocation, the assignment and the certificate in intake
     eventually(lambda: cloud.call("GET", f"/allocation/referrals/{sold_referral['referral_id']}", "referrer")

@@ -1,6 +1,8 @@
 """Starts the local cloud once per test session, exactly as `make up` does, in a subprocess.
 
-Every test here needs it: if it cannot start, the tests fail (they are never skipped).
+The end-to-end tests (tests/localcloud) and the authorization matrix (tests/security) share
+it: one emulator per test run. Every test in those folders is marked `localcloud` and needs it:
+if it cannot start, the tests fail (they are never skipped). The other tiers never start it.
 """
 
 from __future__ import annotations
@@ -20,11 +22,12 @@ from devtools.localcloud.paths import ROOT
 from tests.localcloud.cloud import LocalCloud
 
 START_TIMEOUT = 180
+TIERS_ON_THE_LOCAL_CLOUD = [Path(__file__).parent / "localcloud", Path(__file__).parent / "security"]
 
 
 def pytest_collection_modifyitems(items):
     for item in items:
-        if Path(str(item.fspath)).is_relative_to(Path(__file__).parent):
+        if any(Path(str(item.fspath)).is_relative_to(tier) for tier in TIERS_ON_THE_LOCAL_CLOUD):
             item.add_marker(pytest.mark.localcloud)
 
 

@@ -1,4 +1,4 @@
-"""A valid request for every route of the four services, on the fixture objects (world.py).
+"""A valid request for every route of the four services and the keys API, on the fixture objects (world.py).
 
 The path is the route's own, its parameters filled with the fixture's ids (`PARAMETERS`, or the
 sample's `ids`), so a sample cannot call another route by mistake. The table's order is the
@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from typing import Any, Callable
 
 from shared.partners import Role
-from tests.security.world import WORKSHOP, World, declaration_file, in_a_week, today
+from tests.security.world import SPARE_KEY, WORKSHOP, World, declaration_file, in_a_week, today
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 Body = dict[str, Any] | Callable[[World], Any] | None
@@ -55,6 +55,7 @@ PARAMETERS: dict[str, str | Callable[[World], Any]] = {
     "referral_id": "sold_referral",
     "reservation_id": "sold_reservation",
     "sale_id": "sale_id",
+    "key_id": "spare_key_id",
 }
 
 DRIVE = "NV-MATRIX"
@@ -191,6 +192,15 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ("sales", "POST /sales/{sale_id}/warranty-claims"): _on_the_sale({"fault_category": "keyboard"}),
     ("sales", "POST /sales/{sale_id}/cancellation"): _on_the_sale(
         lambda w: {"reason": "paiement refusé", "refunds": [{"method": "card", "amount_eur": w.sale_price_eur}]}),
+}
+
+SAMPLES |= {
+    # ── access (the gateway's partner keys) ──
+    ("access", "GET /openapi"): Sample(query={"format": "json"}),
+    ("access", "GET /keys"): Sample(query={"partner_id": SPARE_KEY["partner_id"]}),
+    ("access", "POST /keys"): Sample(body=SPARE_KEY, observe=f"/access/keys?partner_id={SPARE_KEY['partner_id']}"),
+    ("access", "DELETE /keys/{key_id}"): Sample(
+        "partner key", observe=f"/access/keys?partner_id={SPARE_KEY['partner_id']}"),
 }
 
 

@@ -1,4 +1,4 @@
-"""Every route of the four services × every kind of caller, on the running local cloud: each
+"""Every route of the four services and the keys API × every kind of caller, on the running local cloud: each
 answer is the one the services' access tables say (matrix.py explains the rules of the game)."""
 
 from __future__ import annotations

@@ -71,6 +71,8 @@ class World:
     matching_policy: dict
     price_grid: dict
     serials: list[str]
+    spare_key_id: str
+    """A partner key issued for the matrix to revoke (the dev keys stay untouched)."""
     secrets: set[str]
     """Every id of the fixture objects: no answer to a partner of territory 44 may contain one."""
 
@@ -91,6 +93,7 @@ class World:
             "reservation": Owned({Role.REFERRER: referrer}, "35"),
             "sellable reservation": Owned({}, "35"),
             "sale": Owned({Role.POINT_OF_SALE: pos}),
+            "partner key": Owned({}),  # the administrators' alone
         }
 
 
@@ -150,6 +153,10 @@ def waiting_referral(cloud: LocalCloud) -> dict:
         if referral["status"] == "waiting":
             return referral
     raise AssertionError(f"{MAX_REFERRALS} referrals of territory 35 all found a device")
+
+
+# The partner a throwaway key is issued to, for the key routes.
+SPARE_KEY = {"partner_id": "pos-matrix", "role": "point_of_sale", "territory": "35", "label": "banc de test"}
 
 
 def build(cloud: LocalCloud) -> World:
@@ -229,6 +236,7 @@ def build(cloud: LocalCloud) -> World:
         matching_policy=cloud.expect(200, "GET", "/allocation/policies/matching", "admin")["policy"],
         price_grid={k: v for k, v in grid.items() if k != "version"},
         serials=[serial(n) for n in range(5)],
+        spare_key_id=cloud.expect(201, "POST", "/access/keys", "admin", SPARE_KEY)["key_id"],
         secrets=set(),
     )
     world.secrets = {

@@ -129,6 +129,32 @@ def test_functions_may_touch_only_their_own_service_resources_and_put_events_on_
                 assert service and all(t.startswith(service) for t in targets), f"{name} reaches {targets}"
 
 
+def test_each_publisher_may_put_only_events_signed_with_its_own_service_as_source(cloudformation):
+    resources = cloudformation["Resources"]
+    publishers = set()
+    for name, function in resources.items():
+        if function["Type"] != "AWS::Lambda::Function":
+            continue
+        role = resources[function["Properties"]["Role"]["Fn::GetAtt"][0]]
+        for statement in _statements(role):
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            if any(a.startswith("events:") for a in actions):
+                service = next(s for s in SERVICES if name.startswith(s))
+                assert statement["Condition"] == {"StringEquals": {"events:source": f"seconde-vie.{service.lower()}"}}, name
+                publishers.add(name)
+    assert publishers == {f"{s}PublisherFunction" for s in SERVICES}
+
+
+def test_a_consumer_may_send_only_to_its_own_dead_letter_queue(cloudformation):
+    resources = cloudformation["Resources"]
+    for service in SERVICES:
+        function = resources[f"{service}ConsumerFunction"]["Properties"]
+        assert function["Environment"]["Variables"]["DEAD_LETTER_QUEUE_URL"] == {"Ref": f"{service}DeadLetterQueue"}
+        role = resources[function["Role"]["Fn::GetAtt"][0]]
+        senders = [s for s in _statements(role) if "sqs:SendMessage" in s["Action"]]
+        assert [s["Resource"] for s in senders] == [{"Fn::GetAtt": [f"{service}DeadLetterQueue", "Arn"]}]
+
+
 def test_no_function_can_read_or_write_another_service_table(cloudformation):
     resources = cloudformation["Resources"]
     for name, function in resources.items():

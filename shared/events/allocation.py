@@ -33,3 +33,16 @@ class ReservationReleased(_AllocationEvent):
     reservation_id: str
     referral_id: str
     reason: str
+
+
+class BeneficiaryErased(_AllocationEvent):
+    """The referring partner asked allocation to forget a beneficiary: one event per reservation
+    ever made for one of their referrals, so that sales drops what links that device's
+    reservation and sale to the person. The subject stays the device, as for every event;
+    the referral id is pseudonymous and names no one once allocation has dropped the reference.
+    """
+
+    EVENT_TYPE = "BeneficiaryErased"
+
+    reservation_id: str
+    referral_id: str

@@ -189,3 +189,19 @@ def test_the_runtime_matches_the_local_toolchain(sam_template):
     assert runtime == f"python{sys.version_info.major}.{sys.version_info.minor}"
     local_cloud_python = next((ROOT / ".venv-localcloud" / "lib").glob("python3.*"))
     assert local_cloud_python.name == runtime
+
+
+def test_allocation_and_sales_forget_beneficiaries_on_a_schedule_after_the_retention_parameter(sam_template,
+                                                                                              cloudformation):
+    resources = sam_template["Resources"]
+    assert sam_template["Parameters"]["BeneficiaryRetentionMonths"]["MinValue"] >= 36  # one device per 3 years
+    roles = set()
+    for service in ("Allocation", "Sales"):
+        function = resources[f"{service}RetentionFunction"]["Properties"]
+        assert function["Environment"]["Variables"]["RETENTION_MONTHS"] == {"Ref": "BeneficiaryRetentionMonths"}
+        assert [e["Type"] for e in function["Events"].values()] == ["Schedule"]
+        roles.add(function["Role"]["Fn::GetAtt"][0])
+    assert roles == {"AllocationRetentionRole", "SalesRetentionRole"}
+    transformed = cloudformation["Resources"]
+    assert {"AllocationRetentionFunction", "SalesRetentionFunction"} <= {
+        k for k, v in transformed.items() if v["Type"] == "AWS::Lambda::Function"}

@@ -140,7 +140,8 @@ def test_each_publisher_may_put_only_events_signed_with_its_own_service_as_sourc
             actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
             if any(a.startswith("events:") for a in actions):
                 service = next(s for s in SERVICES if name.startswith(s))
-                assert statement["Condition"] == {"StringEquals": {"events:source": f"seconde-vie.{service.lower()}"}}, name
+                own_source = {"StringEquals": {"events:source": f"seconde-vie.{service.lower()}"}}
+                assert statement["Condition"] == own_source, name
                 publishers.add(name)
     assert publishers == {f"{s}PublisherFunction" for s in SERVICES}
 

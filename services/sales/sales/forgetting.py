@@ -53,8 +53,8 @@ def forget_ended_reservations(repository: SalesRepository, now: datetime, cutoff
     forgotten = failed = 0
     stuck: set[tuple[str, str]] = set()
     while time_left():
-        due = [(i["device_id"], i["reservation_id"]) for i in repository.reservations_ended_by(cutoff, page + len(stuck))]
-        due = [key for key in due if key not in stuck]
+        ended = repository.reservations_ended_by(cutoff, page + len(stuck))
+        due = [key for key in ((i["device_id"], i["reservation_id"]) for i in ended) if key not in stuck]
         if not due:
             break
         for device_id, reservation_id in due:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
+import pytest
 from boto3.dynamodb.types import TypeDeserializer
 
 from devtools import thin_path
@@ -33,6 +34,7 @@ def figures(cloud: LocalCloud) -> dict:
     return cloud.expect(200, "GET", f"/sales/figures?since={date.today().isoformat()}", "admin")
 
 
+@pytest.mark.usefixtures("thin_path_workshop_restored")
 def test_an_erased_beneficiary_is_no_longer_linked_to_the_sale_and_the_figures_do_not_move(local_cloud: LocalCloud):
     cloud = local_cloud
     run = thin_path.run(cloud)

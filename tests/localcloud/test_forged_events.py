@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from devtools import thin_path
 from shared.events.sales import DeviceSold, SaleCancelled
 from shared.publisher import to_entry
@@ -69,6 +71,7 @@ def test_a_sale_announced_by_intake_lands_in_a_dead_letter_queue_with_its_reason
     assert cloud.call("GET", "/intake/devices/forged-device/timeline", "admin").status_code == 404
 
 
+@pytest.mark.usefixtures("thin_path_workshop_restored")
 def test_a_cancellation_signed_by_another_service_does_not_reopen_a_referral(local_cloud: LocalCloud):
     cloud = local_cloud
     run = thin_path.run(cloud)

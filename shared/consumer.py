@@ -6,27 +6,50 @@ handler registered for its type, and handled at most once per domain event id (P
 Idempotency, records kept in the service's own table). Failures are reported per record
 (`ReportBatchItemFailures`): only the failed records return to the queue, and a record that
 keeps failing lands in the dead-letter queue after the queue's `maxReceiveCount`.
+
+An event is trusted only if it comes from the service that owns its type: the bus event's
+`source` and the envelope's `source` must both be the contract's (`DomainEvent.source()`).
+A forged one goes straight to the service's dead-letter queue (`DEAD_LETTER_QUEUE_URL`),
+with the reason logged and in its message attributes, and the record counts as handled:
+retrying it could never make it genuine (docs/architecture.md, 14).
 """
 
 from __future__ import annotations
 
 import json
+import os
+from functools import lru_cache
 from typing import Any, Callable
 
+import boto3
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 from pydantic import ValidationError
 
-from shared.events import DomainEvent, EventEnvelope, open_envelope
+from shared.events import DomainEvent, EventEnvelope, contract_for, open_envelope
 from shared.idempotency import IDEMPOTENCY_WINDOW_SECONDS, persistence_layer
-from shared.observability import logger, without_values
+from shared.observability import counted, logger, without_values
 
 EventHandler = Callable[[DomainEvent, EventEnvelope], None]
 
 
 class UnroutedEvent(Exception):
     """The queue delivered an event type this consumer has no handler for (a wiring error)."""
+
+
+@lru_cache(maxsize=None)
+def sqs_client():
+    return counted(boto3.client("sqs"))
+
+
+def forged_source(bus_event: dict[str, Any], envelope: EventEnvelope) -> str | None:
+    """Why the event cannot be trusted (its sources are not its type's owner), or None if they are."""
+    expected = contract_for(envelope.event_type, envelope.schema_version).source()
+    claimed = {bus_event.get("source"), envelope.source}
+    if claimed != {expected}:
+        return f"{envelope.event_type} is published by {expected} only"
+    return None
 
 
 class EventConsumer:
@@ -72,10 +95,27 @@ class EventConsumer:
             envelope = EventEnvelope.model_validate(bus_event["detail"])
             logger.append_keys(event_id=envelope.event_id, event_type=envelope.event_type,
                                correlation_id=envelope.correlation_id, device_id=envelope.subject)
+            reason = forged_source(bus_event, envelope)
+            if reason:
+                self.reject(record, bus_event, envelope, reason)
+                return
             self._once()(envelope=envelope)
         except ValidationError as error:
             # A batch whose records all fail is raised with their messages, and logged.
             raise without_values(error) from None
+
+    def reject(self, record: SQSRecord, bus_event: dict[str, Any], envelope: EventEnvelope, reason: str) -> None:
+        """Move a forged event to the dead-letter queue at once. If that fails, the record fails
+        and the queue's redrive moves it there after `maxReceiveCount`: never dropped silently."""
+        expected = contract_for(envelope.event_type, envelope.schema_version).source()
+        facts = {"event_id": envelope.event_id, "event_type": envelope.event_type,
+                 "claimed_source": bus_event.get("source"), "envelope_source": envelope.source,
+                 "expected_source": expected}
+        logger.error("event rejected: its source is not the owner of its type", extra=facts | {"reason": reason})
+        attributes = {name: {"DataType": "String", "StringValue": str(value)}
+                      for name, value in (facts | {"rejected_because": reason}).items()}
+        sqs_client().send_message(QueueUrl=os.environ["DEAD_LETTER_QUEUE_URL"], MessageBody=record.body,
+                                  MessageAttributes=attributes)
 
     def lambda_handler(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
         self._idempotency_config.register_lambda_context(context)

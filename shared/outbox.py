@@ -64,6 +64,18 @@ class UnitOfWork:
             conflict_message,
         ))
 
+    def delete(self, key: dict[str, Any], *, read_version: int, conflict_message: str) -> None:
+        """Remove an aggregate read at `read_version` (unchanged since)."""
+        self._writes.append(_Write(
+            {"Delete": {
+                "TableName": self.table_name,
+                "Key": serialize(key),
+                "ConditionExpression": "version = :read_version",
+                "ExpressionAttributeValues": serialize({":read_version": read_version}),
+            }},
+            conflict_message,
+        ))
+
     def put(self, item: dict[str, Any]) -> None:
         """Unconditional write of an item that only this operation produces (a history line)."""
         self._writes.append(_Write({"Put": {"TableName": self.table_name, "Item": serialize(item)}}, ""))

@@ -55,3 +55,18 @@ def local_cloud(tmp_path_factory) -> LocalCloud:
         process.wait(timeout=30)
     except subprocess.TimeoutExpired:
         process.kill()
+
+
+THIN_PATH_WORKSHOP = "workshop-rennes"
+
+
+@pytest.fixture
+def thin_path_workshop_restored(local_cloud: LocalCloud):
+    """A test that runs the thin path registers its workshop for territory 35 with room for 1,000
+    orders; afterwards the workshop is put back as it was (if it did not exist: with no room, so
+    it takes no work order), so that a later test (intake's 3,800-device import) is not served by it."""
+    path = f"/refurb/workshops/{THIN_PATH_WORKSHOP}"
+    before = local_cloud.call("GET", path, "admin")
+    yield
+    previous = before.json() if before.ok else {"name": "Atelier Rennes", "territories": ["35"], "capacity": 0}
+    local_cloud.expect(200, "PUT", path, "admin", {k: previous[k] for k in ("name", "territories", "capacity")})

@@ -38,3 +38,16 @@ class ReservationReleased(_AllocationEvent):
     reservation_id: Id
     referral_id: Id
     reason: ReleaseReason
+
+
+class BeneficiaryErased(_AllocationEvent):
+    """The referring partner asked allocation to forget a beneficiary: one event per reservation
+    ever made for one of their referrals, so that sales drops what links that device's
+    reservation and sale to the person. The subject stays the device, as for every event;
+    the referral id is pseudonymous and names no one once allocation has dropped the reference.
+    """
+
+    EVENT_TYPE = "BeneficiaryErased"
+
+    reservation_id: Id
+    referral_id: Id

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from decimal import Decimal
 
-from shared.events.allocation import DeviceReserved, ReservationReleased
+from shared.events.allocation import BeneficiaryErased, DeviceReserved, ReservationReleased
 from shared.events.intake import DeviceReceived, DeviceRejected
 from shared.events.refurb import (
     DeviceReady,
@@ -42,6 +42,7 @@ EXAMPLES = [
     DeviceReserved(device_id=DEVICE, reservation_id="r-1", referral_id="ref-1", beneficiary_category="student",
                    grade="A", device_type="laptop", expires_at=AT, territory="35"),
     ReservationReleased(device_id=DEVICE, reservation_id="r-1", referral_id="ref-1", reason="expired"),
+    BeneficiaryErased(device_id=DEVICE, reservation_id="r-1", referral_id="ref-1"),
     DeviceSold(device_id=DEVICE, sale_id="s-1", reservation_id="r-1", point_of_sale_id="pos-1",
                receipt_number="pos-1-2026-000001", price_eur=Decimal("105.00")),
     SaleCancelled(device_id=DEVICE, sale_id="s-1", reservation_id="r-1", refund_eur=Decimal("105.00")),

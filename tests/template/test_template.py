@@ -135,6 +135,33 @@ def test_functions_may_touch_only_their_own_service_resources_and_put_events_on_
                 assert service and all(t.startswith(service) for t in targets), f"{name} reaches {targets}"
 
 
+def test_each_publisher_may_put_only_events_signed_with_its_own_service_as_source(cloudformation):
+    resources = cloudformation["Resources"]
+    publishers = set()
+    for name, function in resources.items():
+        if function["Type"] != "AWS::Lambda::Function":
+            continue
+        role = resources[function["Properties"]["Role"]["Fn::GetAtt"][0]]
+        for statement in _statements(role):
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            if any(a.startswith("events:") for a in actions):
+                service = next(s for s in SERVICES if name.startswith(s))
+                own_source = {"StringEquals": {"events:source": f"seconde-vie.{service.lower()}"}}
+                assert statement["Condition"] == own_source, name
+                publishers.add(name)
+    assert publishers == {f"{s}PublisherFunction" for s in SERVICES}
+
+
+def test_a_consumer_may_send_only_to_its_own_dead_letter_queue(cloudformation):
+    resources = cloudformation["Resources"]
+    for service in SERVICES:
+        function = resources[f"{service}ConsumerFunction"]["Properties"]
+        assert function["Environment"]["Variables"]["DEAD_LETTER_QUEUE_URL"] == {"Ref": f"{service}DeadLetterQueue"}
+        role = resources[function["Role"]["Fn::GetAtt"][0]]
+        senders = [s for s in _statements(role) if "sqs:SendMessage" in s["Action"]]
+        assert [s["Resource"] for s in senders] == [{"Fn::GetAtt": [f"{service}DeadLetterQueue", "Arn"]}]
+
+
 def test_no_function_can_read_or_write_another_service_table(cloudformation):
     resources = cloudformation["Resources"]
     for name, function in resources.items():
@@ -215,3 +242,19 @@ def test_the_runtime_matches_the_local_toolchain(sam_template):
     assert runtime == f"python{sys.version_info.major}.{sys.version_info.minor}"
     local_cloud_python = next((ROOT / ".venv-localcloud" / "lib").glob("python3.*"))
     assert local_cloud_python.name == runtime
+
+
+def test_allocation_and_sales_forget_beneficiaries_on_a_schedule_after_the_retention_parameter(sam_template,
+                                                                                              cloudformation):
+    resources = sam_template["Resources"]
+    assert sam_template["Parameters"]["BeneficiaryRetentionMonths"]["MinValue"] >= 36  # one device per 3 years
+    roles = set()
+    for service in ("Allocation", "Sales"):
+        function = resources[f"{service}RetentionFunction"]["Properties"]
+        assert function["Environment"]["Variables"]["RETENTION_MONTHS"] == {"Ref": "BeneficiaryRetentionMonths"}
+        assert [e["Type"] for e in function["Events"].values()] == ["Schedule"]
+        roles.add(function["Role"]["Fn::GetAtt"][0])
+    assert roles == {"AllocationRetentionRole", "SalesRetentionRole"}
+    transformed = cloudformation["Resources"]
+    assert {"AllocationRetentionFunction", "SalesRetentionFunction"} <= {
+        k for k, v in transformed.items() if v["Type"] == "AWS::Lambda::Function"}

@@ -13,6 +13,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+import shared.consumer
 import shared.dynamo
 import shared.publisher
 from tests.unit.support import EVENT_BUS_NAME, REGION, TABLE_NAME, create_table
@@ -25,7 +26,7 @@ HANDLER_MODULES = [
 
 
 # Held here: a test may monkeypatch the module attribute with a fake client factory.
-_CACHED_CLIENTS = (shared.dynamo.dynamodb_client, shared.publisher.events_client)
+_CACHED_CLIENTS = (shared.dynamo.dynamodb_client, shared.publisher.events_client, shared.consumer.sqs_client)
 
 
 def _clear_client_caches() -> None:

@@ -20,7 +20,7 @@ from samtranslator.yaml_helper import yaml_parse
 from devtools.localcloud.paths import TEMPLATE
 
 from shared.events import DomainEvent, EventEnvelope
-from shared.events.allocation import DeviceReserved, ReservationReleased
+from shared.events.allocation import BeneficiaryErased, DeviceReserved, ReservationReleased
 from shared.events.intake import DeviceReceived, DeviceRejected
 from shared.events.refurb import (
     DeviceReady,
@@ -333,6 +333,7 @@ def sample_events(device_id: str = "dev-1") -> dict[type[DomainEvent], DomainEve
                                 cost_eur=Decimal("0.00")),
         device_reserved(device_id),
         ReservationReleased(device_id=device_id, reservation_id="res-1", referral_id="ref-1", reason="expired"),
+        BeneficiaryErased(device_id=device_id, reservation_id="res-1", referral_id="ref-1"),
         device_sold(device_id, "res-1"),
         SaleCancelled(device_id=device_id, sale_id="sale-1", reservation_id="res-1", refund_eur=Decimal("105.00")),
         DeviceHandedOver(device_id=device_id, sale_id="sale-1", point_of_sale_id="pos-rennes-centre"),

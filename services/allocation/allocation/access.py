@@ -20,6 +20,9 @@ ROUTES = {
     "POST /referrals/{referral_id}/cancellation": grant("referral", referrer=OWN),
     "GET /reservations/{reservation_id}": grant("reservation", "made for one of its referrals", referrer=OWN),
     "POST /reservations/{reservation_id}/release": grant("reservation", referrer=OWN),
+    "DELETE /beneficiaries/{beneficiary_ref}": grant(
+        "beneficiary", "erases one of its own beneficiaries; admins name the partner with ?partner_id=",
+        referrer=OWN),
     "GET /devices/{device_id}": admins_only("device", "a device as the pool knows it"),
     "GET /policies/eligibility": admins_only(),
     "PUT /policies/eligibility": admins_only(),

@@ -84,7 +84,10 @@ def reserve(repository: AllocationRepository, match: Match, policy: MatchingPoli
     )
     reserved = referral.moved_to(ReferralStatus.RESERVED, now).model_copy(
         update={"device_id": device.device_id, "reservation_id": reservation_id})
-    repository.commit(create=(reservation,), save=(device.reserved_for(reservation_id), reserved), publish=(event,))
+    work = repository.unit_of_work()
+    work.put(repository.reservation_link(reservation))
+    repository.commit(create=(reservation,), save=(device.reserved_for(reservation_id), reserved), publish=(event,),
+                      unit_of_work=work)
     logger.info("device reserved", extra={"device_id": device.device_id, "referral_id": referral.referral_id,
                                           "reservation_id": reservation_id})
     return reservation
@@ -423,7 +426,11 @@ def sale_cancelled(repository: AllocationRepository, event: SaleCancelled, envel
         back = referral.moved_to(ReferralStatus.WAITING, now)
         saves = [reservation.released(ReleaseReason.SALE_CANCELLED, now).with_cancelled_sale(event.sale_id),
                  device.back_in_pool()]
-        if referral.status is ReferralStatus.FULFILLED:
+        if referral.forgotten_at is not None:
+            # Erased while the sale was pending: the device goes back to the pool, the person is not
+            # put back in line (nobody could be told: the partner asked us to forget them).
+            back = back.moved_to(ReferralStatus.CANCELLED, now)
+        elif referral.status is ReferralStatus.FULFILLED:
             # Back in line, unless the beneficiary was referred again meanwhile (possible only when the
             # period rule is off): one open referral per beneficiary. The record guards the race.
             beneficiary = repository.beneficiary(referral.partner_id, referral.beneficiary_ref)

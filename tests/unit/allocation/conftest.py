@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from allocation.handlers import api, consumer, expiry
+from allocation.handlers import api, consumer, expiry, retention
 from tests.unit.allocation.helpers import register_partner
 from tests.unit.support import T0
 
@@ -26,11 +26,13 @@ class Clock:
 def clock(monkeypatch) -> Iterator[Clock]:
     """The time every allocation entry point sees (API, consumer, schedule): T0 unless a test moves it."""
     clock = Clock(T0)
-    for module in (api, consumer, expiry):
+    for module in (api, consumer, expiry, retention):
         monkeypatch.setattr(module, "now", lambda: clock.now)
     expiry.repository.cache_clear()
+    retention.repository.cache_clear()
     yield clock
     expiry.repository.cache_clear()
+    retention.repository.cache_clear()
 
 
 @pytest.fixture

@@ -10,6 +10,10 @@ only while they matter, so that a list never holds what it should not:
 | `DEVICES#available`    | ready_at # device id      | the device is in the pool          |
 | `RESERVATIONS#active`  | held_until # reservation  | the reservation holds: expiry      |
 | `DEVICES#window-ends`  | window end # device id    | a device's territory window is due |
+| `REFERRALS#retained`   | closed_since # referral   | closed, not yet forgotten          |
+
+A referral's partition also holds one link per reservation ever made for it
+(`REFERRAL#<id>` / `RESERVATION#<id>`), so that forgetting the referral finds them all.
 
 Index times are UTC with microseconds (`index_time`), so that text order is time order.
 Every state change goes through one `UnitOfWork` (conditional on the versions read).
@@ -32,13 +36,14 @@ from allocation.domain.devices import AvailableDevice, DeviceStatus
 from allocation.domain.eligibility import DEFAULT_ELIGIBILITY_RULES, BeneficiaryRecord, EligibilityRules
 from allocation.domain.matching import DEFAULT_MATCHING_POLICY, MatchingPolicy
 from allocation.domain.partners import ReferralPartner
-from allocation.domain.referrals import Referral, ReferralStatus
+from allocation.domain.referrals import CLOSED_STATUSES, Referral, ReferralStatus
 from allocation.domain.reservation import Reservation, ReservationStatus
 
 WAITING = "REFERRALS#waiting"
 AVAILABLE = "DEVICES#available"
 ACTIVE_RESERVATIONS = "RESERVATIONS#active"
 WINDOW_ENDS = "DEVICES#window-ends"
+RETAINED = "REFERRALS#retained"
 
 Policy = TypeVar("Policy", EligibilityRules, MatchingPolicy)
 POLICIES: dict[str, tuple[type[BaseModel], BaseModel]] = {
@@ -82,6 +87,9 @@ class AllocationRepository:
             item = {"pk": f"REFERRAL#{aggregate.referral_id}", "sk": "REFERRAL", **body}
             if aggregate.status is ReferralStatus.WAITING:
                 item |= {"gsi1pk": WAITING, "gsi1sk": f"{index_time(aggregate.created_at)}#{aggregate.referral_id}"}
+            elif aggregate.status in CLOSED_STATUSES and aggregate.forgotten_at is None:
+                item |= {"gsi1pk": RETAINED,
+                         "gsi1sk": f"{index_time(aggregate.closed_since)}#{aggregate.referral_id}"}
         elif isinstance(aggregate, AvailableDevice):
             item = {"pk": f"DEVICE#{aggregate.device_id}", "sk": "DEVICE", **body}
             if aggregate.status is DeviceStatus.AVAILABLE:
@@ -113,10 +121,15 @@ class AllocationRepository:
         return f"partner {aggregate.partner_id}"
 
     def commit(self, *, create: tuple[Aggregate, ...] = (), save: tuple[Aggregate, ...] = (),
-               publish: tuple[EventEnvelope, ...] = (), unit_of_work: UnitOfWork | None = None) -> None:
-        """One transaction: new aggregates (must not exist), changed ones (each only if unchanged since
-        read, `version`), and the events announcing the change. ConcurrencyConflict otherwise."""
+               publish: tuple[EventEnvelope, ...] = (), delete: tuple[Aggregate, ...] = (),
+               unit_of_work: UnitOfWork | None = None) -> None:
+        """One transaction: new aggregates (must not exist), changed ones and deleted ones (each only if
+        unchanged since read, `version`), and the events announcing the change. ConcurrencyConflict otherwise."""
         work = unit_of_work or self.unit_of_work()
+        for aggregate in delete:
+            item = self.item(aggregate)
+            work.delete({"pk": item["pk"], "sk": item["sk"]}, read_version=aggregate.version,
+                        conflict_message=f"{self._label(aggregate)} changed meanwhile")
         for aggregate in create:
             work.create(self.item(aggregate), f"{self._label(aggregate)} already exists")
         for aggregate in save:
@@ -179,6 +192,16 @@ class AllocationRepository:
     def referrals(self, referral_ids: tuple[str, ...]) -> list[Referral]:
         return [r for r in (self.get_referral(i) for i in referral_ids) if r is not None]
 
+    def known_beneficiary(self, partner_id: str, beneficiary_ref: str) -> BeneficiaryRecord | None:
+        """The beneficiary's record if this partner has referred them (and they are not forgotten)."""
+        record = self.beneficiary(partner_id, beneficiary_ref)
+        return record if record.version else None
+
+    def referrals_closed_by(self, cutoff: datetime, limit: int) -> list[str]:
+        """Ids of closed referrals not forgotten yet, closed by `cutoff`, the oldest first."""
+        items = self.reader.query(RETAINED, index="gsi1", sk_between=("0", f"{index_time(cutoff)}#~"), limit=limit)
+        return [i["referral_id"] for i in items]
+
     # --- devices ----------------------------------------------------------------------------------
 
     def add_device(self, device: AvailableDevice, window_ends_at: datetime | None) -> bool:
@@ -221,6 +244,17 @@ class AllocationRepository:
     def get_reservation(self, reservation_id: str) -> Reservation | None:
         item = self.reader.get(f"RESERVATION#{reservation_id}", "RESERVATION")
         return Reservation.model_validate(item) if item else None
+
+    @staticmethod
+    def reservation_link(reservation: Reservation) -> dict[str, Any]:
+        """Written with the reservation: the referral's partition lists every reservation made for it."""
+        return {"pk": f"REFERRAL#{reservation.referral_id}", "sk": f"RESERVATION#{reservation.reservation_id}",
+                "device_id": reservation.device_id}
+
+    def reservations_of(self, referral_id: str) -> list[Reservation]:
+        links = self.reader.query(f"REFERRAL#{referral_id}", "RESERVATION#")
+        found = (self.get_reservation(link["sk"].removeprefix("RESERVATION#")) for link in links)
+        return [r for r in found if r is not None]
 
     def due_reservations(self, now: datetime, limit: int) -> list[Reservation]:
         """Active reservations whose hold ended by `now`, the oldest deadline first."""

@@ -102,3 +102,7 @@ class BeneficiaryRecord(BaseModel):
 
     def with_referral(self, referral_id: str) -> BeneficiaryRecord:
         return self.model_copy(update={"referral_ids": (*self.referral_ids, referral_id)})
+
+    def without_referral(self, referral_id: str) -> BeneficiaryRecord:
+        """Once a referral is forgotten it is no longer this beneficiary's history."""
+        return self.model_copy(update={"referral_ids": tuple(i for i in self.referral_ids if i != referral_id)})

@@ -17,6 +17,12 @@ Life of a referral (`REFERRAL_TRANSITIONS` is the whole state machine):
     waiting | reserved -> cancelled      the partner withdrew it
     waiting | reserved -> expired        it lapsed: the reservation was not collected within
                                          the hold (the service's schedule decides)
+
+A closed referral (fulfilled, cancelled, expired) is *forgotten* at the end of the retention
+period, or at once when the referring partner asks to erase the beneficiary (`forgotten`):
+the pseudonym, the eligibility proof's reference, the commune, the needs and the free-text
+reason are dropped; what counts need (partner, category, territory, priority, status, dates,
+device) stays. docs/services/allocation.md, "Retention and erasure".
 """
 
 from __future__ import annotations
@@ -66,6 +72,12 @@ REFERRAL_TRANSITIONS: dict[ReferralStatus, frozenset[ReferralStatus]] = {
 }
 
 OPEN_STATUSES = frozenset({ReferralStatus.WAITING, ReferralStatus.RESERVED})
+CLOSED_STATUSES = frozenset({ReferralStatus.FULFILLED, ReferralStatus.CANCELLED, ReferralStatus.EXPIRED})
+
+
+class ForgottenBecause(StrEnum):
+    RETENTION = "retention period ended"
+    ERASURE = "erasure requested by the referring partner"
 
 
 class ReferralRequest(BaseModel):
@@ -94,11 +106,12 @@ class ReferralRequest(BaseModel):
 class Referral(BaseModel):
     referral_id: str
     partner_id: str
-    beneficiary_ref: str
+    beneficiary_ref: str | None = None
+    """None once forgotten."""
     category: BeneficiaryCategory
     territory: str
     commune: str | None = None
-    eligibility_proof_ref: str
+    eligibility_proof_ref: str | None = None
     needs: Needs = Field(default_factory=Needs)
     priority: Priority = Priority.NORMAL
     accompaniment_wanted: bool = False
@@ -111,7 +124,25 @@ class Referral(BaseModel):
     reservation_id: str | None = None
     declined_device_ids: tuple[str, ...] = ()
     """Devices whose reservation the partner released for this referral: never offered to it again."""
+    forgotten_at: datetime | None = None
+    forgotten_because: ForgottenBecause | None = None
     version: int = 0
+
+    @property
+    def closed_since(self) -> datetime | None:
+        """When it was fulfilled or closed: the retention period runs from then."""
+        if self.status is ReferralStatus.FULFILLED:
+            return self.fulfilled_at
+        return self.closed_at if self.status in CLOSED_STATUSES else None
+
+    def forgotten(self, at: datetime, because: ForgottenBecause) -> Referral:
+        """A closed referral's copy that names no one: only what counts need is kept."""
+        if self.status not in CLOSED_STATUSES:
+            raise RuleViolation(f"referral {self.referral_id} is {self.status}: it is closed before it is forgotten")
+        return self.model_copy(update={
+            "beneficiary_ref": None, "eligibility_proof_ref": None, "commune": None, "needs": Needs(),
+            "accompaniment_wanted": False, "closed_because": None, "declined_device_ids": (),
+            "forgotten_at": at, "forgotten_because": because})
 
     @property
     def beneficiary_key(self) -> tuple[str, str]:

@@ -64,5 +64,9 @@ class Reservation(BaseModel):
         return self.model_copy(update={"status": ReservationStatus.RELEASED, "released_at": at,
                                        "released_because": because, "release_note": note})
 
+    def without_note(self) -> Reservation:
+        """The partner's free-text note dropped (its referral is forgotten)."""
+        return self.model_copy(update={"release_note": None})
+
     def with_cancelled_sale(self, sale_id: str) -> Reservation:
         return self.model_copy(update={"cancelled_sale_ids": (*self.cancelled_sale_ids, sale_id)})

@@ -5,7 +5,8 @@
   device of the pool (`GET /devices/<id>`);
 - referral partners: refer (`POST /referrals`), follow a referral and its reservation with
   the explanation of the match, withdraw a referral (`POST /referrals/<id>/cancellation`),
-  release a reservation whose device does not suit (`POST /reservations/<id>/release`).
+  release a reservation whose device does not suit (`POST /reservations/<id>/release`),
+  erase a beneficiary they referred (`DELETE /beneficiaries/<beneficiary_ref>`).
 """
 
 from __future__ import annotations
@@ -15,16 +16,17 @@ import functools
 from datetime import datetime, timezone
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.errors import NotFound
 from shared.http import ServiceApi, json_response
 from shared.observability import entry_point, logger
 from shared.outbox import ConcurrencyConflict
+from shared.partners import Role
 from shared.personal_data import free_text
 
-from allocation import reservations
+from allocation import forgetting, reservations
 from allocation.access import ROUTES, referrer_ownership
 from allocation.adapters.repository import AllocationRepository, StoredPolicy
 from allocation.domain.devices import AvailableDevice
@@ -40,6 +42,7 @@ repository = functools.cache(AllocationRepository)
 
 PARTNER_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
 PartnerId = Annotated[str, Path(pattern=PARTNER_ID)]
+BeneficiaryRef = Annotated[str, Path(pattern=r"^[A-Za-z0-9._:-]{1,64}$")]
 
 
 def now() -> datetime:
@@ -168,6 +171,26 @@ def release_reservation(reservation_id: str, withdrawal: Withdrawal) -> dict[str
     reservation = _own_reservation(reservation_id)
     released = reservations.release(repository(), reservation.reservation_id, withdrawal.reason, now(), _cause())
     return _reservation_view(released)
+
+
+@app.delete("/beneficiaries/<beneficiary_ref>")
+def erase_beneficiary(
+        beneficiary_ref: BeneficiaryRef,
+        partner_id: Annotated[str | None, Query(pattern=PARTNER_ID,
+                                                description="The referring partner (administrators only)")] = None,
+) -> dict[str, Any]:
+    """The referring partner erases a beneficiary it referred: their referrals are withdrawn if open,
+    then forgotten here and in sales. 404 for a reference this partner does not hold (never referred,
+    another partner's, or already erased)."""
+    caller = app.partner()
+    # a referrer names its own beneficiaries only: the reference is looked up among its referrals
+    referrer = caller.partner_id if caller.role is Role.REFERRER else partner_id
+    erasure = None
+    if referrer:
+        erasure = forgetting.erase_beneficiary(repository(), referrer, beneficiary_ref, now(), _cause())
+    if erasure is None:
+        raise NotFound("no such beneficiary among this partner's referrals")  # never echo the pseudonym
+    return {"erased": erasure.view()}
 
 
 @app.get("/devices/<device_id>")

@@ -8,6 +8,7 @@ import functools
 
 from shared.consumer import EventConsumer
 from shared.events import DomainEvent, EventEnvelope, all_contracts
+from shared.events.allocation import BeneficiaryErased
 from shared.observability import entry_point, logger
 
 from intake.adapters.repository import IntakeRepository
@@ -24,5 +25,8 @@ def record_device_event(event: DomainEvent, envelope: EventEnvelope) -> None:
             logger.info("the summary already has a newer fact", extra={"fact": fact.name})
 
 
-consumer = EventConsumer({contract: record_device_event for contract in all_contracts()})
+# An erasure is about a person, not a step of the device's journey: it stays out of the timeline.
+NOT_DEVICE_STEPS = {BeneficiaryErased}
+consumer = EventConsumer({contract: record_device_event for contract in all_contracts()
+                          if contract not in NOT_DEVICE_STEPS})
 handler = entry_point(consumer.lambda_handler)

@@ -1,8 +1,14 @@
-"""Sales' table: reservations learnt from allocation, sales, receipt counters, the price grid."""
+"""Sales' table: reservations learnt from allocation, sales, receipt counters, the price grid.
+
+Two partitions of the sparse index `gsi1`: `SALES` lists every sale by date (the figures);
+`RESERVATIONS#ended` lists the reservations that ended (sold, released, cancelled) and are not
+forgotten yet, by the time they ended: the retention job reads it oldest first.
+"""
 
 from __future__ import annotations
 
 import os
+from datetime import datetime, timezone
 from typing import Any
 
 from shared.dynamo import TableReader
@@ -10,9 +16,25 @@ from shared.events import EventEnvelope
 from shared.outbox import ConcurrencyConflict, UnitOfWork
 
 from sales.domain.pricing import DEFAULT_GRID, PriceGrid
-from sales.domain.sale import Sale
+from sales.domain.sale import ForgottenBecause, Sale
 
 ALL_SALES = "SALES"  # gsi1 partition listing every sale by date, for the figures
+ENDED_RESERVATIONS = "RESERVATIONS#ended"
+LINKS_TO_THE_PERSON = ("referral_id", "beneficiary_category")
+"""What a reservation learnt from allocation that links it to a beneficiary."""
+
+
+def index_time(at: datetime) -> str:
+    return at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def ended(reservation: dict[str, Any], status: str, at: datetime | None = None) -> dict[str, Any]:
+    """The reservation in a final status, listed for the retention job from `at` (now by default)."""
+    if reservation.get("forgotten_at"):
+        return {**reservation, "status": status}  # erased before it ended: nothing left to forget
+    at = at or datetime.now(timezone.utc)
+    return {**reservation, "status": status, "gsi1pk": ENDED_RESERVATIONS,
+            "gsi1sk": f"{index_time(at)}#{reservation['device_id']}#{reservation['reservation_id']}"}
 
 
 class SalesRepository:
@@ -26,6 +48,8 @@ class SalesRepository:
 
     # reservations (allocation's, as announced)
     def add_reservation(self, reservation: dict[str, Any]) -> bool:
+        if reservation["status"] != "reserved":
+            reservation = ended(reservation, reservation["status"])
         work = self.unit_of_work()
         work.create({"pk": f"DEVICE#{reservation['device_id']}", "sk": f"RESERVATION#{reservation['reservation_id']}",
                      **reservation}, "reservation already known")
@@ -44,8 +68,26 @@ class SalesRepository:
 
     def release_reservation(self, reservation: dict[str, Any], reason: str) -> None:
         work = self.unit_of_work()
-        work.save({**reservation, "status": "released", "released_because": reason},
+        work.save({**ended(reservation, "released"), "released_because": reason},
                   read_version=reservation["version"], conflict_message="reservation changed meanwhile")
+        work.commit()
+
+    def reservations_ended_by(self, cutoff: datetime, limit: int) -> list[dict[str, Any]]:
+        """Reservations that ended by `cutoff` and are not forgotten yet, the oldest first."""
+        return self.reader.query(ENDED_RESERVATIONS, index="gsi1",
+                                 sk_between=("0", f"{index_time(cutoff)}#~"), limit=limit)
+
+    def forget_reservation(self, reservation: dict[str, Any], sale: Sale | None, because: ForgottenBecause,
+                           at: datetime) -> None:
+        """The reservation without its links to the person (and out of the retention index), and its
+        sale without what the point of sale typed: one transaction, each unchanged since read."""
+        work = self.unit_of_work()
+        kept = {k: v for k, v in reservation.items() if k not in (*LINKS_TO_THE_PERSON, "gsi1pk", "gsi1sk")}
+        work.save(kept | {"forgotten_at": at.isoformat(), "forgotten_because": because.value},
+                  read_version=reservation["version"], conflict_message="reservation changed meanwhile")
+        if sale is not None:
+            work.save(self._sale_item(sale.forgotten(at, because)), read_version=sale.version,
+                      conflict_message=f"sale {sale.sale_id} changed meanwhile")
         work.commit()
 
     # receipts
@@ -72,7 +114,8 @@ class SalesRepository:
             work.create(counter_item, "receipt counter moved meanwhile")
         else:
             work.save(counter_item, read_version=counter["version"], conflict_message="receipt counter moved meanwhile")
-        work.save({**reservation, "status": "sold", "sale_id": sale.sale_id}, read_version=reservation["version"],
+        work.save({**ended(reservation, "sold", sale.sold_at), "sale_id": sale.sale_id},
+                  read_version=reservation["version"],
                   conflict_message=f"device {sale.device_id} is no longer reserved")
         work.create(self._sale_item(sale), "sale already recorded")
         work.publish(event)
@@ -89,7 +132,7 @@ class SalesRepository:
                   conflict_message=f"sale {sale.sale_id} changed meanwhile: reload and retry")
         if reservation_status:
             reservation = self.get_reservation(sale.device_id, sale.reservation_id)
-            work.save({**reservation, "status": reservation_status}, read_version=reservation["version"],
+            work.save(ended(reservation, reservation_status), read_version=reservation["version"],
                       conflict_message="reservation changed meanwhile")
         for event in events:
             work.publish(event)

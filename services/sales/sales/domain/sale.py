@@ -52,6 +52,18 @@ class CancellationRequest(BaseModel):
     refunds: list[Payment] = Field(min_length=1)
 
 
+class Cancellation(BaseModel):
+    """A cancellation as kept with its sale: the reason is dropped when the sale is forgotten."""
+
+    reason: str | None = None
+    refunds: list[Payment]
+
+
+class ForgottenBecause(StrEnum):
+    RETENTION = "retention period ended"
+    ERASURE = "erasure requested by the referring partner"
+
+
 class HandoverRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     handed_over_on: date
@@ -108,20 +120,32 @@ class Sale(BaseModel):
     payments: list[Payment]
     sold_at: datetime
     status: SaleStatus = SaleStatus.SOLD
-    cancellation: CancellationRequest | None = None
+    cancellation: Cancellation | None = None
     handed_over_on: date | None = None
     warranty_ends_on: date | None = None
     accompaniment: AccompanimentBooking | None = None
     accompaniment_attended: bool | None = None
     warranty_claims: list[WarrantyClaim] = Field(default_factory=list)
+    forgotten_at: datetime | None = None
+    forgotten_because: ForgottenBecause | None = None
     version: int = 0
 
     def cancel(self, request: CancellationRequest) -> None:
         if self.status is not SaleStatus.SOLD:
             raise RuleViolation(f"sale is {self.status.value}: only a sale not yet handed over can be cancelled")
         check_payments_match(request.refunds, self.price_eur, what="refunds")
-        self.cancellation = request
+        self.cancellation = Cancellation(reason=request.reason, refunds=request.refunds)
         self.status = SaleStatus.CANCELLED
+
+    def forgotten(self, at: datetime, because: ForgottenBecause) -> Sale:
+        """A copy without the free text a point of sale typed; on an erasure, without the beneficiary's
+        category either. Status, price, payments, dates and accompaniment stay: the figures count them."""
+        changes: dict = {"forgotten_at": at, "forgotten_because": because}
+        if self.cancellation is not None:
+            changes["cancellation"] = self.cancellation.model_copy(update={"reason": None})
+        if because is ForgottenBecause.ERASURE:
+            changes["beneficiary_category"] = None
+        return self.model_copy(update=changes)
 
     def hand_over(self, on: date, warranty_days: int = WARRANTY_DAYS) -> None:
         if self.status is not SaleStatus.SOLD:

@@ -1,4 +1,5 @@
-"""Sales' consumer: what allocation reserves can be quoted and sold; what it releases cannot."""
+"""Sales' consumer: what allocation reserves can be quoted and sold; what it releases cannot; a
+beneficiary it erases is no longer linked to the reservation and sale (sales.forgetting)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,12 @@ import functools
 
 from shared.consumer import EventConsumer
 from shared.events import EventEnvelope
-from shared.events.allocation import DeviceReserved, ReservationReleased
+from shared.events.allocation import BeneficiaryErased, DeviceReserved, ReservationReleased
 from shared.observability import entry_point, logger
 
+from sales import forgetting
 from sales.adapters.repository import SalesRepository
+from sales.domain.sale import ForgottenBecause
 
 # One repository per warm function; its boto3 client is made on first use.
 repository = functools.cache(SalesRepository)
@@ -44,5 +47,13 @@ def on_reservation_released(event: ReservationReleased, envelope: EventEnvelope)
                     extra={"reservation_id": event.reservation_id})
 
 
-consumer = EventConsumer({DeviceReserved: on_device_reserved, ReservationReleased: on_reservation_released})
+def on_beneficiary_erased(event: BeneficiaryErased, envelope: EventEnvelope) -> None:
+    if not forgetting.forget_reservation(repository(), event.device_id, event.reservation_id,
+                                         ForgottenBecause.ERASURE, envelope.occurred_at):
+        logger.info("erasure of a reservation unknown or already forgotten",
+                    extra={"reservation_id": event.reservation_id})
+
+
+consumer = EventConsumer({DeviceReserved: on_device_reserved, ReservationReleased: on_reservation_released,
+                          BeneficiaryErased: on_beneficiary_erased})
 handler = entry_point(consumer.lambda_handler)

@@ -56,6 +56,7 @@ PARAMETERS: dict[str, str | Callable[[World], Any]] = {
     "reservation_id": "sold_reservation",
     "sale_id": "sale_id",
     "key_id": "spare_key_id",
+    "beneficiary_ref": "sold_beneficiary_ref",
 }
 
 DRIVE = "NV-MATRIX"
@@ -173,6 +174,11 @@ SAMPLES: dict[tuple[str, str], Sample] = {
                                                         observe="/allocation/policies/eligibility"),
     ("allocation", "PUT /policies/matching"): Sample(body=lambda w: w.matching_policy,
                                                      observe="/allocation/policies/matching"),
+    # the person the sold device went to asks to be forgotten: last of allocation's writes (the referral
+    # then holds no reference); administrators name the partner, and find nothing once it is done
+    ("allocation", "DELETE /beneficiaries/{beneficiary_ref}"): Sample(
+        "beneficiary", query={"partner_id": "social-services-35"}, observe="/allocation/referrals/{sold_referral}",
+        consumes=True),
     # ── sales ──
     ("sales", "GET /openapi"): Sample(query={"format": "json"}),
     ("sales", "GET /health"): Sample(),

@@ -57,6 +57,8 @@ class World:
     label_code: str
     import_id: str
     sold_referral: str
+    sold_beneficiary_ref: str
+    """The referrer's pseudonym for the person the sold device went to (the erasure route's object)."""
     reserved_referral: str
     waiting_referral: str
     sold_reservation: str
@@ -93,6 +95,7 @@ class World:
             "reservation": Owned({Role.REFERRER: referrer}, "35"),
             "sellable reservation": Owned({}, "35"),
             "sale": Owned({Role.POINT_OF_SALE: pos}),
+            "beneficiary": Owned({Role.REFERRER: referrer}),
             "partner key": Owned({}),  # the administrators' alone
         }
 
@@ -227,7 +230,8 @@ def build(cloud: LocalCloud) -> World:
         device_in_refurbishment=in_refurbishment,
         declared_to_receive=declared[serial(3)]["device_id"], declared_to_reject=declared[serial(4)]["device_id"],
         label_code=sold_device_record["label_code"], import_id=import_id,
-        sold_referral=sold_referral["referral_id"], reserved_referral=reserved_referral["referral_id"],
+        sold_referral=sold_referral["referral_id"], sold_beneficiary_ref=sold_referral["beneficiary_ref"],
+        reserved_referral=reserved_referral["referral_id"],
         waiting_referral=waiting["referral_id"],
         sold_reservation=sold_referral["reservation_id"], reserved_reservation=reserved_referral["reservation_id"],
         sale_id=sale["sale_id"], quote_eur=quotes[reserved_device]["price_eur"], sale_price_eur=sale["price_eur"],
@@ -242,6 +246,7 @@ def build(cloud: LocalCloud) -> World:
     world.secrets = {
         lot_id, import_lot_id, sold_device, reserved_device, in_refurbishment, world.declared_to_receive,
         world.declared_to_reject, world.label_code, import_id, world.sold_referral, world.reserved_referral,
+        world.sold_beneficiary_ref,
         world.waiting_referral, world.sold_reservation, world.reserved_reservation, world.sale_id,
         sale["receipt_number"], *world.serials,
         *(cloud.expect(200, "GET", f"/intake/devices/{d}", "admin")["label_code"] for d in (reserved_device,

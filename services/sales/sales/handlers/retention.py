@@ -8,20 +8,17 @@ a little before its timeout; the next run continues. Logs counts only.
 from __future__ import annotations
 
 import functools
-import os
-
 from datetime import datetime, timezone
 from typing import Any
 
-from shared.observability import entry_point, logger
-from shared.retention import months_before
+from shared.observability import entry_point
+from shared.retention import run_retention_job
 
 from sales import forgetting
 from sales.adapters.repository import SalesRepository
 
 # One repository per warm function; its boto3 client is made on first use.
 repository = functools.cache(SalesRepository)
-SAFETY_MARGIN_MS = 20_000
 
 
 def now() -> datetime:
@@ -30,9 +27,7 @@ def now() -> datetime:
 
 @entry_point
 def handler(event: dict[str, Any], context: Any) -> dict[str, int]:
-    at = now()
-    cutoff = months_before(at, int(os.environ["RETENTION_MONTHS"]))
-    summary = forgetting.forget_ended_reservations(
-        repository(), at, cutoff, time_left=lambda: context.get_remaining_time_in_millis() > SAFETY_MARGIN_MS)
-    logger.info("retention done", extra=summary)
-    return summary
+    def forget(at: datetime, cutoff: datetime, time_left) -> dict[str, int]:
+        return forgetting.forget_ended_reservations(repository(), at, cutoff, time_left=time_left)
+
+    return run_retention_job(forget, now(), context)

@@ -13,6 +13,10 @@ class Forbidden(Exception):
     """403: the calling partner's role may not do this."""
 
 
+class InvalidInput(Exception):
+    """422: each value is well-formed but together they make no sense (a period that ends before it starts)."""
+
+
 class Unauthenticated(Exception):
     """401: no partner identity in the request's authorizer context."""
 

@@ -32,7 +32,7 @@ from shared.access import (
     require_reach,
     route_key,
 )
-from shared.errors import BadHeader, Forbidden, NotFound, RuleViolation, Unauthenticated
+from shared.errors import BadHeader, Forbidden, InvalidInput, NotFound, RuleViolation, Unauthenticated
 from shared.events.vocabulary import ID_PATTERN
 from shared.idempotency import IDEMPOTENCY_WINDOW_SECONDS, persistence_layer
 from shared.outbox import ConcurrencyConflict
@@ -42,6 +42,7 @@ IDEMPOTENCY_KEY_HEADER = "idempotency-key"
 
 _STATUS_OF: dict[type[Exception], tuple[HTTPStatus, str | None]] = {
     NotFound: (HTTPStatus.NOT_FOUND, None),
+    InvalidInput: (HTTPStatus.UNPROCESSABLE_ENTITY, None),
     RuleViolation: (HTTPStatus.CONFLICT, None),
     ConcurrencyConflict: (HTTPStatus.CONFLICT, None),
     Forbidden: (HTTPStatus.FORBIDDEN, None),

@@ -77,6 +77,15 @@ def test_each_service_owns_a_table_with_stream_and_point_in_time_recovery(sam_te
         assert table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
 
 
+def test_tables_and_queues_are_kept_when_the_stack_is_deleted_or_they_are_replaced(sam_template):
+    stateful = {name: r for name, r in sam_template["Resources"].items()
+                if r["Type"] in ("AWS::DynamoDB::Table", "AWS::SQS::Queue")}
+    assert len(stateful) >= 5 + 14  # the gateway's and four services' tables, every queue and DLQ
+    loose = [name for name, r in stateful.items()
+             if (r.get("DeletionPolicy"), r.get("UpdateReplacePolicy")) != ("Retain", "Retain")]
+    assert loose == []
+
+
 def test_each_queue_has_a_dead_letter_queue_and_a_visibility_of_six_consumer_timeouts(sam_template):
     resources, parameters = sam_template["Resources"], sam_template["Parameters"]
     timeout = sam_template["Globals"]["Function"]["Timeout"]

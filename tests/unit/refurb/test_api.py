@@ -397,3 +397,7 @@ def test_workshop_figures_count_devices_per_day_median_step_times_and_scrap_rate
                 partner_id="workshop-brest").status == 404  # another workshop's does not exist for it
     bad = call(api.handler, "GET", "/refurb/workshops/workshop-rennes/figures", "admin", query={"since": "28/11/2026"})
     assert (bad.status, "since" in bad.text) == (422, True)
+    reversed_period = call(api.handler, "GET", "/refurb/workshops/workshop-rennes/figures", "admin",
+                           query={"since": "2026-12-01", "until": "2026-11-01"})
+    assert reversed_period.status == 422
+    assert reversed_period.body["message"].startswith("until: 2026-11-01 is before since (2026-12-01)")

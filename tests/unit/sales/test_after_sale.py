@@ -192,6 +192,12 @@ def test_figures_need_a_start_date(table):
     assert "since" in response.text
 
 
+def test_a_period_that_ends_before_it_starts_is_refused_naming_until(table):
+    response = call(api.handler, "GET", "/sales/figures", "admin", query={"since": "8205-09-18", "until": "5799-10-19"})
+    assert response.status == 422
+    assert response.body["message"].startswith("until: 5799-10-19 is before since (8205-09-18)")
+
+
 def test_an_administrator_loads_a_new_price_grid_that_quotes_apply(table):
     prices = DEFAULT_GRID.model_dump(mode="json")["prices"]
     prices["laptop"]["A"] = "110"

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.errors import NotFound
+from shared.errors import InvalidInput, NotFound
 from shared.http import ServiceApi
 from shared.observability import entry_point, logger
 
@@ -132,7 +132,10 @@ def workshop_figures(workshop_id: WorkshopId,
                      ) -> dict[str, Any]:
     _own_workshop(workshop_id)
     until = until or workflow.now().date()
-    return workflow.figures(repository(), workshop_id, since or until - timedelta(days=29), until)
+    since = since or until - timedelta(days=29)
+    if until < since:
+        raise InvalidInput(f"until: {until} is before since ({since}): say the first day, then the last")
+    return workflow.figures(repository(), workshop_id, since, until)
 
 
 # --- work orders -------------------------------------------------------------------------------

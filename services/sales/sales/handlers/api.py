@@ -7,6 +7,7 @@ import functools
 from datetime import date, datetime, timezone
 from typing import Any
 
+from shared.errors import InvalidInput
 from shared.http import ServiceApi, json_response
 from shared.observability import entry_point
 from shared.partners import Role
@@ -126,6 +127,8 @@ def get_figures(since: date, until: date | None = None) -> dict[str, Any]:
     """Sales per point of sale and beneficiary category, revenue, rates (administrators see all)."""
     partner = app.partner()
     until = until or datetime.now(timezone.utc).date()
+    if until < since:
+        raise InvalidInput(f"until: {until} is before since ({since}): say the first day, then the last")
     sales = repository().sales_between(since.isoformat(), until.isoformat())
     if partner.role is not Role.ADMIN:
         sales = [s for s in sales if s.point_of_sale_id == partner.partner_id]

@@ -19,11 +19,12 @@ from __future__ import annotations
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import requests
 
+from shared import clock
 from devtools import thin_path
 from shared.events.refurb import DeviceReady
 from shared.events.vocabulary import DeviceSpecs, FunctionalSummary, Provenance
@@ -327,7 +328,7 @@ def test_referrals_and_ready_devices_are_matched_by_the_rules_and_never_twice(lo
         eventually(lambda: answered(lambda: referral_state(cloud, sold_referral)["status"] == "fulfilled"),
                    "the referral fulfilled by the sale", timeout=PATIENCE, interval=0.3)
         handed = cloud.expect(200, "POST", f"/sales/sales/{sale['sale_id']}/handover", "admin",
-                              {"handed_over_on": date.today().isoformat()})
+                              {"handed_over_on": clock.today().isoformat()})
         assert handed["status"] == "handed_over"
         assert device_state(cloud, devices["a00"])["status"] == "sold"
         model.holder.pop("a00")

@@ -6,11 +6,11 @@ The retention jobs are deployed and run (invoked directly: their schedule is dai
 from __future__ import annotations
 
 import json
-from datetime import date
 
 import pytest
 from boto3.dynamodb.types import TypeDeserializer
 
+from shared import clock
 from devtools import thin_path
 from tests.localcloud.cloud import LocalCloud, eventually
 
@@ -31,7 +31,7 @@ def allocation_items_naming(cloud: LocalCloud, text: str) -> list[dict]:
 
 
 def figures(cloud: LocalCloud) -> dict:
-    return cloud.expect(200, "GET", f"/sales/figures?since={date.today().isoformat()}", "admin")
+    return cloud.expect(200, "GET", f"/sales/figures?since={clock.today().isoformat()}", "admin")
 
 
 @pytest.mark.usefixtures("thin_path_workshop_restored")
@@ -39,7 +39,7 @@ def test_an_erased_beneficiary_is_no_longer_linked_to_the_sale_and_the_figures_d
     cloud = local_cloud
     run = thin_path.run(cloud)
     sale_id, reservation_id = run.sale["sale_id"], run.sale["reservation_id"]
-    cloud.expect(200, "POST", f"/sales/sales/{sale_id}/handover", "pos", {"handed_over_on": date.today().isoformat()})
+    cloud.expect(200, "POST", f"/sales/sales/{sale_id}/handover", "pos", {"handed_over_on": clock.today().isoformat()})
     referral = cloud.expect(200, "GET", f"/allocation/referrals/{run.referral_id}", "referrer")
     ref = referral["beneficiary_ref"]
     lot_id = cloud.expect(200, "GET", f"/intake/devices/{run.device_id}", "donor")["lot_id"]

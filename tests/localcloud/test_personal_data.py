@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import date
 
+from shared import clock
 from devtools import thin_path
 from tests.localcloud.cloud import LocalCloud, eventually
 
@@ -87,7 +87,7 @@ def test_free_text_stays_in_its_service_and_no_name_reaches_a_log(local_cloud: L
     refund = [{"method": "card", "amount_eur": run.sale["price_eur"]}]
     expect_refused(cloud, "POST", f"{sale}/cancellation", "pos", {"reason": refused("sales"), "refunds": refund},
                    "reason")
-    cloud.expect(200, "POST", f"{sale}/handover", "pos", {"handed_over_on": date.today().isoformat()})
+    cloud.expect(200, "POST", f"{sale}/handover", "pos", {"handed_over_on": clock.today().isoformat()})
     expect_refused(cloud, "POST", f"{sale}/warranty-claims", "pos",
                    {"fault_category": "screen", "note": refused("sales")}, "note")
     cloud.expect(201, "POST", f"{sale}/warranty-claims", "pos",

@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
+from shared import clock
 from devtools import thin_path
 from shared.events.allocation import DeviceReserved
 from shared.publisher import to_entry
@@ -58,7 +59,7 @@ def test_a_warranty_claim_sends_the_device_back_to_its_workshop(local_cloud: Loc
     run = thin_path.run(cloud)
     sale_id = run.sale["sale_id"]
     handed = cloud.call("POST", f"/sales/sales/{sale_id}/handover", "pos",
-                        {"handed_over_on": date.today().isoformat()})
+                        {"handed_over_on": clock.today().isoformat()})
     assert handed.status_code == 200, handed.text
     note = "trois touches du clavier ne répondent plus"
     claim = cloud.call("POST", f"/sales/sales/{sale_id}/warranty-claims", "pos",

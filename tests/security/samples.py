@@ -10,9 +10,10 @@ scrapped before `ready` so that no device of territory 35 is left in allocation'
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any, Callable
 
+from shared import clock
 from shared.partners import Role
 from tests.security.world import SPARE_KEY, WORKSHOP, World, declaration_file, in_a_week, today
 
@@ -185,7 +186,7 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ("sales", "GET /price-grid"): Sample(),
     ("sales", "GET /quotes/{device_id}"): Sample("sellable reservation", ids={"device_id": "reserved_device"}),
     ("sales", "GET /sales/{sale_id}"): Sample("sale"),
-    ("sales", "GET /figures"): Sample(query={"since": (date.today() - timedelta(days=30)).isoformat()}),
+    ("sales", "GET /figures"): Sample(query={"since": (clock.today() - timedelta(days=30)).isoformat()}),
     ("sales", "PUT /price-grid"): Sample(body=lambda w: w.price_grid, observe="/sales/price-grid"),
     ("sales", "POST /sales"): Sample(
         "sellable reservation",

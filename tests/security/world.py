@@ -19,8 +19,9 @@ from __future__ import annotations
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 
+from shared import clock
 from devtools import thin_path
 from devtools.thin_path import Partners
 from shared.partners import Role
@@ -258,8 +259,8 @@ def build(cloud: LocalCloud) -> World:
 
 
 def today() -> str:
-    return date.today().isoformat()
+    return clock.today().isoformat()
 
 
 def in_a_week() -> str:
-    return (date.today() + timedelta(days=7)).isoformat() + "T14:00:00+01:00"
+    return (clock.today() + timedelta(days=7)).isoformat() + "T14:00:00+01:00"

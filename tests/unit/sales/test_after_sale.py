@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from shared import clock
 from sales.domain.pricing import DEFAULT_GRID
 from sales.domain.sale import Sale, WarrantyClaimRequest
 from sales.handlers import api
@@ -13,7 +14,7 @@ from shared.events import open_envelope
 from tests.unit.sales.test_sales import reserve, sell
 from tests.unit.support import all_items, call, outbox_envelopes_in
 
-TODAY = date.today()
+TODAY = clock.today()
 
 
 def sold(device_id: str = "dev-1") -> dict:

@@ -4,10 +4,11 @@ period of an ended reservation is over. The figures still count every sale."""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from shared import clock
 from sales import forgetting
 from sales.adapters.repository import SalesRepository
 from sales.domain.sale import ForgottenBecause
@@ -16,7 +17,7 @@ from shared.events.allocation import BeneficiaryErased, ReservationReleased
 from tests.unit.sales.test_sales import reserve, sell
 from tests.unit.support import LambdaContext, all_items, call, deliver
 
-TODAY = date.today()
+TODAY = clock.today()
 CANCELLATION = {"reason": "Martin changed her mind", "refunds": [{"method": "card", "amount_eur": "105.00"}]}
 SCHEDULED_EVENT = {"version": "0", "id": "r1", "detail-type": "Scheduled Event", "source": "aws.events",
                    "time": "2029-12-12T03:00:00Z", "resources": [], "detail": {}}

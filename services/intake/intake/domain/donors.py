@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from shared import clock
 from shared.events.vocabulary import DonorType, Provenance
 
 # Donors that give public property: a convention is required before anything is given, and
@@ -45,7 +46,7 @@ class LegalBasis(BaseModel):
     @field_validator("signed_on")
     @classmethod
     def _signed_already(cls, value: date) -> date:
-        if value > date.today():
+        if value > clock.today():
             raise ValueError("a convention cannot be signed in the future")
         return value
 

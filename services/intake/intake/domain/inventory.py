@@ -22,6 +22,7 @@ from decimal import Decimal
 
 from pydantic import ValidationError
 
+from shared import clock
 from shared.events.vocabulary import DeviceSpecs, DeviceType, Drive, DriveKind
 
 from intake.domain.devices import DeclaredDevice, declared_value_above_cap, natural_key
@@ -251,7 +252,7 @@ def read_row(values: dict[str, str], *, specs_required: bool,
         acquired_on = parse_date(values["acquired_on"])
         if acquired_on is None:
             return f"invalid acquisition date {values['acquired_on']!r} (expected dd/mm/yyyy)"
-        if acquired_on > date.today():
+        if acquired_on > clock.today():
             return f"acquisition date {values['acquired_on']} is in the future"
     specs, problem = _specs(values, required=specs_required)
     if problem:

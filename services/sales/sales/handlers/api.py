@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import functools
 
-from datetime import date, datetime, timezone
+from datetime import date
 from typing import Any
 
+from shared import clock
 from shared.errors import InvalidInput
 from shared.http import ServiceApi, json_response
 from shared.observability import entry_point
@@ -117,7 +118,7 @@ def record_accompaniment(sale_id: str, outcome: AccompanimentOutcome) -> dict[st
 @app.post("/sales/<sale_id>/warranty-claims")
 @app.replayable
 def open_warranty_claim(sale_id: str, claim: WarrantyClaimRequest):
-    today = datetime.now(timezone.utc).date()
+    today = clock.today()
     body = checkout.open_warranty_claim(repository(), _own_sale(sale_id), claim, today, app.correlation_id())
     return json_response(201, body)
 
@@ -126,7 +127,7 @@ def open_warranty_claim(sale_id: str, claim: WarrantyClaimRequest):
 def get_figures(since: date, until: date | None = None) -> dict[str, Any]:
     """Sales per point of sale and beneficiary category, revenue, rates (administrators see all)."""
     partner = app.partner()
-    until = until or datetime.now(timezone.utc).date()
+    until = until or clock.today()
     if until < since:
         raise InvalidInput(f"until: {until} is before since ({since}): say the first day, then the last")
     sales = repository().sales_between(since.isoformat(), until.isoformat())

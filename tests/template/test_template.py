@@ -86,6 +86,16 @@ def test_tables_and_queues_are_kept_when_the_stack_is_deleted_or_they_are_replac
     assert loose == []
 
 
+def test_every_queue_keeps_its_messages_fourteen_days(sam_template):
+    # A dead letter keeps its first enqueue time, so a DLQ must keep messages at least as
+    # long as its source queue: both keep the longest SQS allows.
+    queues = {name: r["Properties"] for name, r in sam_template["Resources"].items()
+              if r["Type"] == "AWS::SQS::Queue"}
+    short = {name: q.get("MessageRetentionPeriod") for name, q in queues.items()
+             if q.get("MessageRetentionPeriod") != 14 * 24 * 3600}
+    assert short == {}
+
+
 def test_each_queue_has_a_dead_letter_queue_and_a_visibility_of_six_consumer_timeouts(sam_template):
     resources, parameters = sam_template["Resources"], sam_template["Parameters"]
     timeout = sam_template["Globals"]["Function"]["Timeout"]

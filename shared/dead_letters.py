@@ -23,7 +23,9 @@ import boto3
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from shared import clock
-from shared.observability import counted, logger
+from pydantic import ValidationError
+
+from shared.observability import counted, logger, without_values
 from shared.personal_data import find_personal_data
 
 ERROR_MESSAGE_LENGTH = 200
@@ -52,7 +54,10 @@ def identify_bus_event(body: str) -> tuple[str, str]:
 
 
 def short_error(error: BaseException) -> str:
-    """The error's message, cut short, or withheld if it looks like personal data."""
+    """The error's message, cut short, or withheld if it looks like personal data. pydantic's own
+    message quotes the invalid values: it is replaced by the fields and problems only."""
+    if isinstance(error, ValidationError):
+        error = without_values(error)
     message = " ".join(str(error).split())[:ERROR_MESSAGE_LENGTH]
     what = find_personal_data(message)
     return f"(withheld: looks like {what})" if what else message

@@ -129,3 +129,19 @@ def test_an_import_chunk_failing_on_its_last_delivery_is_named_by_its_import_and
     attributes = {name: value["StringValue"] for name, value in message["MessageAttributes"].items()}
     assert (attributes["event_id"], attributes["event_type"], attributes["error"]) == (
         "imp-1#3", "ImportChunk", "RuntimeError")
+
+
+def test_an_invalid_chunk_is_described_by_its_fields_never_by_the_values_it_holds(table, dead_letter_queue):
+    from intake.handlers import import_worker
+
+    chunk = {"import_id": "imp-1", "lot_id": "lot-1", "kind": "inventaire de Mme Martin", "index": 0,
+             "correlation_id": "c-1", "rows": []}
+    record = delivered(device_received("dev-1").to_envelope(), MAX_RECEIVES)
+    record["body"] = json.dumps(chunk)
+
+    import_worker.handler(sqs_batch(record), LambdaContext())
+    [message] = dead_letters(dead_letter_queue)
+    attributes = {name: value["StringValue"] for name, value in message["MessageAttributes"].items()}
+    assert attributes["error"] == "ValidationError"
+    assert attributes["error_message"].startswith("1 invalid field(s) in ImportChunk: kind:")
+    assert "Martin" not in attributes["error_message"] and "inventaire" not in attributes["error_message"]

@@ -28,11 +28,10 @@ from typing import Any, TextIO
 
 import requests
 
-from devtools.localcloud.paths import ROOT
+from devtools.localcloud.paths import DEV_PARTNERS
 from devtools.partner_keys import default_base_url, read_admin_key
 
 COLUMNS = ["event_type", "event_id", "error", "error_message", "receive_count", "age_seconds"]
-DEV_PARTNERS = ROOT / "devtools" / "dev-partners.json"
 MAX_CALLS = 50  # each call moves up to ~20 s worth: a backlog far larger is a job for StartMessageMoveTask on AWS
 
 

@@ -192,7 +192,7 @@ def test_the_operations_api_may_only_peek_and_redrive_dead_letters_and_knows_eve
     dead_letter_queues, sources = set(queues.values()), set(queues)
     assert granted.pop("sqs:SendMessage") == sources  # moving back: only to the queue a message came from
     assert set(granted) == {"sqs:GetQueueAttributes", "sqs:ReceiveMessage", "sqs:ChangeMessageVisibility",
-                            "sqs:DeleteMessage", "sqs:StartMessageMoveTask", "sqs:ListMessageMoveTasks"}
+                            "sqs:DeleteMessage", "sqs:StartMessageMoveTask"}
     assert all(targets == dead_letter_queues for targets in granted.values()), granted
     configured = resources["OperationsApiFunction"]["Properties"]["Environment"]["Variables"]["DEAD_LETTER_QUEUES"]
     pairs = {(match[0], match[1]) for match in re.findall(r'"dead_letters": "\$\{(\w+)\}", "source": "\$\{(\w+)\}"',

@@ -7,7 +7,7 @@ PYTHON ?= $(PYENV_ROOT)/versions/$(PYTHON_VERSION)/bin/python
 VENV := .venv
 LOCALCLOUD_VENV := .venv-localcloud
 
-.PHONY: install up deploy test unit lint layers schemas security-doc clean demo import keys
+.PHONY: install up deploy test unit lint layers schemas security-doc clean demo import keys redrive
 
 install: $(VENV)/.installed $(LOCALCLOUD_VENV)/.installed
 
@@ -59,3 +59,6 @@ import: install  ## upload an inventory file into a lot and follow it: make impo
 
 keys: install  ## partners' API keys, as an administrator: make keys ARGS='list' (see devtools/partner_keys.py)
 	$(VENV)/bin/python -m devtools.partner_keys $(ARGS)
+
+redrive: install  ## dead letters: make redrive (show all), make redrive ARGS='allocation --move' (see docs/operations.md)
+	$(VENV)/bin/python -m devtools.dead_letters $(ARGS)

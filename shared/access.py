@@ -154,14 +154,16 @@ GENERATED_END = "<!-- end of the generated access tables -->"
 
 
 def services_tables() -> dict[str, Mapping[str, Access]]:
-    """Every service's access table (imported from the services' packages and the gateway's keys API)."""
+    """Every service's access table (imported from the services' packages, the gateway's keys and operations APIs)."""
     from allocation.access import ROUTES as allocation
     from intake.access import ROUTES as intake
     from keys_api import ROUTES as access
+    from operations_api import ROUTES as operations
     from refurb.access import ROUTES as refurb
     from sales.access import ROUTES as sales
 
-    return {"intake": intake, "refurb": refurb, "allocation": allocation, "sales": sales, "access": access}
+    return {"intake": intake, "refurb": refurb, "allocation": allocation, "sales": sales, "access": access,
+            "operations": operations}
 
 
 def security_tables_markdown(tables: Mapping[str, Mapping[str, Access]] | None = None) -> str:

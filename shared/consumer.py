@@ -5,7 +5,8 @@ whose `detail` is our envelope: it is validated against its contract, routed to 
 handler registered for its type, and handled at most once per domain event id (Powertools
 Idempotency, records kept in the service's own table). Failures are reported per record
 (`ReportBatchItemFailures`): only the failed records return to the queue, and a record that
-keeps failing lands in the dead-letter queue after the queue's `maxReceiveCount`.
+keeps failing lands in the dead-letter queue after the queue's `maxReceiveCount`, with the
+error it last raised in its message attributes (shared/dead_letters.py).
 
 An event is trusted only if it comes from the service that owns its type: the bus event's
 `source` and the envelope's `source` must both be the contract's (`DomainEvent.source()`).
@@ -27,6 +28,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 from pydantic import ValidationError
 
+from shared.dead_letters import dead_letter_on_last_delivery, identify_bus_event
 from shared.events import DomainEvent, EventEnvelope, contract_for, open_envelope
 from shared.idempotency import IDEMPOTENCY_WINDOW_SECONDS, persistence_layer
 from shared.observability import counted, logger, without_values
@@ -63,6 +65,7 @@ class EventConsumer:
         )
         self._handle_once: Callable[..., Any] | None = None
         self._processor = BatchProcessor(event_type=EventType.SQS)
+        self._handle_or_dead_letter = dead_letter_on_last_delivery(self.handle_record, identify_bus_event)
 
     @property
     def event_types(self) -> list[str]:
@@ -120,5 +123,5 @@ class EventConsumer:
     def lambda_handler(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
         self._idempotency_config.register_lambda_context(context)
         return process_partial_response(
-            event=event, record_handler=self.handle_record, processor=self._processor, context=context
+            event=event, record_handler=self._handle_or_dead_letter, processor=self._processor, context=context
         )

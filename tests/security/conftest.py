@@ -13,7 +13,7 @@ from tests.security import world as fixture_world
 from tests.security.callers import BY_NAME
 from tests.security.matrix import Http, Matrix, Result, served_routes
 
-# Every API that declares an access table: the four services and the gateway's keys API.
+# Every API that declares an access table: the four services and the gateway's keys and operations APIs.
 SERVICES = list(services_tables())
 _figures: dict[str, Result] = {}
 

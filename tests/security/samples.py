@@ -1,4 +1,5 @@
-"""A valid request for every route of the four services and the keys API, on the fixture objects (world.py).
+"""A valid request for every route of the four services and the keys and operations APIs, on the fixture objects
+(world.py).
 
 The path is the route's own, its parameters filled with the fixture's ids (`PARAMETERS`, or the
 sample's `ids`), so a sample cannot call another route by mistake. The table's order is the
@@ -58,6 +59,7 @@ PARAMETERS: dict[str, str | Callable[[World], Any]] = {
     "sale_id": "sale_id",
     "key_id": "spare_key_id",
     "beneficiary_ref": "sold_beneficiary_ref",
+    "queue": lambda w: "sales",
 }
 
 DRIVE = "NV-MATRIX"
@@ -208,6 +210,10 @@ SAMPLES |= {
     ("access", "POST /keys"): Sample(body=SPARE_KEY, observe=f"/access/keys?partner_id={SPARE_KEY['partner_id']}"),
     ("access", "DELETE /keys/{key_id}"): Sample(
         "partner key", observe=f"/access/keys?partner_id={SPARE_KEY['partner_id']}"),
+    # ── operations (the dead-letter queues) ──
+    ("operations", "GET /openapi"): Sample(query={"format": "json"}),
+    ("operations", "GET /dead-letters"): Sample(query={"queue": "sales", "limit": "5"}),
+    ("operations", "POST /dead-letters/{queue}/redrive"): Sample(observe="/operations/dead-letters?queue=sales&limit=0"),
 }
 
 

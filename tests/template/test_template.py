@@ -143,6 +143,8 @@ def test_functions_may_touch_only_their_own_service_resources_and_put_events_on_
         arns = [arn if isinstance(arn, str) else arn["Fn::Sub"] for arn in role["Properties"].get("ManagedPolicyArns", [])]
         managed = {arn.rsplit("/", 1)[-1] for arn in arns}
         assert managed <= allowed_managed, f"{name} has managed policies {managed - allowed_managed}"
+        if name == "OperationsApiFunction":
+            continue  # it serves every service's queues, and only those (its own test below)
         service = _room(name)
         for statement in _statements(role):
             assert statement["Resource"] != "*", f"{name} may act on any resource: {statement}"
@@ -179,6 +181,53 @@ def test_a_consumer_may_send_only_to_its_own_dead_letter_queue(cloudformation):
         role = resources[function["Role"]["Fn::GetAtt"][0]]
         senders = [s for s in _statements(role) if "sqs:SendMessage" in s["Action"]]
         assert [s["Resource"] for s in senders] == [{"Fn::GetAtt": [f"{service}DeadLetterQueue", "Arn"]}]
+
+
+def _source_and_dead_letter_queues(sam_template) -> dict[str, str]:
+    """Every queue with a redrive policy → its dead-letter queue."""
+    return {name: r["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
+            for name, r in sam_template["Resources"].items()
+            if r["Type"] == "AWS::SQS::Queue" and "RedrivePolicy" in r["Properties"]}
+
+
+def test_the_operations_api_may_only_peek_and_redrive_dead_letters_and_knows_every_one(sam_template, cloudformation):
+    resources = cloudformation["Resources"]
+    queues = _source_and_dead_letter_queues(sam_template)
+    assert len(queues) == 5  # the four services' queues and intake's import queue
+    granted: dict[str, set[str]] = {}
+    for statement in _role_of(resources, "OperationsApiFunction"):
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        for action in actions:
+            granted.setdefault(action, set()).update(_referenced_resources(statement["Resource"]))
+    dead_letter_queues, sources = set(queues.values()), set(queues)
+    assert granted.pop("sqs:SendMessage") == sources  # moving back: only to the queue a message came from
+    assert set(granted) == {"sqs:GetQueueAttributes", "sqs:ReceiveMessage", "sqs:ChangeMessageVisibility",
+                            "sqs:DeleteMessage", "sqs:StartMessageMoveTask"}
+    assert all(targets == dead_letter_queues for targets in granted.values()), granted
+    configured = resources["OperationsApiFunction"]["Properties"]["Environment"]["Variables"]["DEAD_LETTER_QUEUES"]
+    pairs = {(match[0], match[1]) for match in re.findall(r'"dead_letters": "\$\{(\w+)\}", "source": "\$\{(\w+)\}"',
+                                                          configured["Fn::Sub"])}
+    assert pairs == {(dlq, source) for source, dlq in queues.items()}
+
+
+def test_every_consumer_of_a_queue_sends_its_last_failure_to_its_dead_letter_queue(sam_template, cloudformation):
+    """The last delivery's error travels with the message (shared/dead_letters.py): each function an SQS
+    queue triggers knows the delivery limit and its dead-letter queue, and may send to it."""
+    resources, queues = cloudformation["Resources"], _source_and_dead_letter_queues(sam_template)
+    consumers = {}
+    for name, function in sam_template["Resources"].items():
+        for event in function.get("Properties", {}).get("Events", {}).values():
+            if event["Type"] == "SQS":
+                consumers[name] = event["Properties"]["Queue"]["Fn::GetAtt"][0]
+    assert set(consumers.values()) == set(queues)
+    for name, queue in consumers.items():
+        variables = resources[name]["Properties"]["Environment"]["Variables"]
+        assert variables["DEAD_LETTER_QUEUE_URL"] == {"Ref": queues[queue]}, name
+        assert variables["MAX_RECEIVE_COUNT"] == {"Ref": "ConsumerMaxReceiveCount"}, name
+        assert sam_template["Resources"][queue]["Properties"]["RedrivePolicy"]["maxReceiveCount"] == {
+            "Ref": "ConsumerMaxReceiveCount"}, queue
+        senders = [s for s in _role_of(resources, name) if "sqs:SendMessage" in s["Action"]]
+        assert [s["Resource"] for s in senders] == [{"Fn::GetAtt": [queues[queue], "Arn"]}], name
 
 
 def test_no_function_can_read_or_write_another_service_table(cloudformation):
@@ -243,7 +292,8 @@ def test_http_api_routes_are_explicit_and_behind_the_partner_authorizer(sam_temp
     resources = sam_template["Resources"]
     routes = {v["Properties"]["RouteKey"]: v["Properties"] for v in resources.values()
               if v["Type"] == "AWS::ApiGatewayV2::Route"}
-    service_routes = {f"ANY /{s.lower()}/{{proxy+}}" for s in SERVICES} | {"ANY /access/{proxy+}"}
+    service_routes = {f"ANY /{s.lower()}/{{proxy+}}" for s in SERVICES} | {"ANY /access/{proxy+}",
+                                                                          "ANY /operations/{proxy+}"}
     assert set(routes) == service_routes | set(PUBLIC_ROUTES)
     for key, integration in PUBLIC_ROUTES.items():
         public = routes.pop(key)

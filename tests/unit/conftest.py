@@ -13,7 +13,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
+import dead_letter_queues
 import shared.consumer
+import shared.dead_letters
 import shared.dynamo
 import shared.publisher
 from tests.unit.support import EVENT_BUS_NAME, REGION, TABLE_NAME, create_table
@@ -26,7 +28,8 @@ HANDLER_MODULES = [
 
 
 # Held here: a test may monkeypatch the module attribute with a fake client factory.
-_CACHED_CLIENTS = (shared.dynamo.dynamodb_client, shared.publisher.events_client, shared.consumer.sqs_client)
+_CACHED_CLIENTS = (shared.dynamo.dynamodb_client, shared.publisher.events_client, shared.consumer.sqs_client,
+                   shared.dead_letters.sqs_client, dead_letter_queues.sqs_client)
 
 
 def _clear_client_caches() -> None:

@@ -1,19 +1,22 @@
 """Intake's import worker: chunks of accepted rows from the import queue → registered devices.
 
 Failures are reported per message (ReportBatchItemFailures): a failed chunk returns to the
-queue and is retried, then lands in the import dead-letter queue. A retried chunk is safe:
+queue and is retried, then lands in the import dead-letter queue with the error it last
+raised (shared/dead_letters.py). A retried chunk is safe:
 rows already registered are recognised by their device ids, and a chunk is counted once.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
+from shared.dead_letters import dead_letter_on_last_delivery
 from shared.observability import entry_point, logger
 
 from intake.adapters.repository import IntakeRepository
@@ -31,6 +34,20 @@ def handle_record(record: SQSRecord) -> None:
     register_chunk(repository(), chunk)
 
 
+def identify_chunk(body: str) -> tuple[str, str]:
+    """A chunk's id (its import and index) for the dead-letter queue's attributes, never its rows."""
+    try:
+        chunk = json.loads(body)
+        return f"{chunk['import_id']}#{int(chunk['index'])}"[:128], "ImportChunk"
+    except (ValueError, KeyError, TypeError):
+        return "unreadable", "ImportChunk"
+
+
+# A chunk failing on its last delivery reaches the import dead-letter queue with its error.
+_handle_or_dead_letter = dead_letter_on_last_delivery(handle_record, identify_chunk)
+
+
 @entry_point
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return process_partial_response(event=event, record_handler=handle_record, processor=_processor, context=context)
+    return process_partial_response(event=event, record_handler=_handle_or_dead_letter, processor=_processor,
+                                    context=context)

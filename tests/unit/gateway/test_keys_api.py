@@ -95,3 +95,21 @@ def test_an_admin_key_and_an_overseas_or_corsican_territory_are_accepted(keys_ta
     assert api("POST", "/access/keys", body={"partner_id": "admin-2", "role": "admin"}).status == 201
     for territory in ("2A", "974", "01", "95"):
         assert api("POST", "/access/keys", body={**POS_29, "territory": territory}).status == 201
+
+
+def test_the_keys_are_listed_page_by_page_with_their_count(keys_table):
+    issued = {api("POST", "/access/keys", body={**POS_29, "partner_id": f"pos-{n}"}).body["key_id"] for n in range(7)}
+
+    pages, cursor = [], None
+    while True:
+        page = api("GET", "/access/keys", query={"limit": "3", **({"cursor": cursor} if cursor else {})})
+        assert page.status == 200, page.body
+        pages.append(page.body)
+        if not (cursor := page.body["next_cursor"]):
+            break
+
+    assert [len(p["items"]) for p in pages] == [3, 3, 1]
+    listed = [k["key_id"] for p in pages for k in p["items"]]
+    assert sorted(listed) == sorted(issued) and len(set(listed)) == 7
+    assert {p["total"] for p in pages} == {7}
+    assert api("GET", "/access/keys", query={"cursor": pages[0]["next_cursor"][:-4]}).status == 422

@@ -88,7 +88,7 @@ def test_a_received_device_goes_through_refurbishment_to_ready(local_cloud: Loca
     # the events reached intake: the donor sees the erasure and the device ready on its timeline
     def timeline() -> list[dict] | None:
         response = cloud.call("GET", f"/intake/devices/{device_id}/timeline", "donor")
-        steps = response.json().get("steps", []) if response.ok else []
+        steps = response.json().get("items", []) if response.ok else []
         types = [s["event_type"] for s in steps]
         return steps if "DeviceReady" in types and "ErasureCertified" in types else None
 

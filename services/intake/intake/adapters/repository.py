@@ -229,9 +229,9 @@ class IntakeRepository:
         item = self.reader.get(f"IMPORT#{import_id}", "IMPORT")
         return ImportJob.model_validate(item) if item else None
 
-    def rejected_rows(self, import_id: str, cursor: str | None, limit: int, total: int | None = None) -> Page:
-        """An import's rejected rows in row order (`total`: the import's count of them)."""
-        return self._page(KeyRange.of_table(f"IMPORT#{import_id}", "REJECTED#"), cursor, limit, total=total)
+    def rejected_rows(self, import_id: str, cursor: str | None, limit: int) -> Page:
+        """An import's rejected rows in row order."""
+        return self._page(KeyRange.of_table(f"IMPORT#{import_id}", "REJECTED#"), cursor, limit)
 
     def count_chunk(self, import_id: str, chunk: int, *, registered: int, rejected: int,
                     at: datetime) -> ImportJob | None:

@@ -24,7 +24,7 @@ from typing import Any, Callable, TextIO
 import requests
 
 BAR_WIDTH = 30
-REJECTIONS_PAGE = 1000
+REJECTIONS_PAGE = 200
 
 
 def default_base_url() -> str | None:

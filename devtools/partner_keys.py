@@ -75,7 +75,15 @@ class KeysClient:
                                                  "label": label})
 
     def list(self, partner_id: str | None) -> list[dict[str, Any]]:
-        return self._call("GET", "/keys", params={"partner_id": partner_id} if partner_id else None)["keys"]
+        """Every key (of one partner), following the pages."""
+        keys: list[dict[str, Any]] = []
+        params: dict[str, Any] = {"partner_id": partner_id} if partner_id else {}
+        while True:
+            page = self._call("GET", "/keys", params={**params, "limit": 200})
+            keys += page["items"]
+            if not page["next_cursor"]:
+                return keys
+            params["cursor"] = page["next_cursor"]
 
     def revoke(self, key_id: str) -> dict[str, Any]:
         return self._call("DELETE", f"/keys/{key_id}")

@@ -160,7 +160,7 @@ def run(partners: Partners, territory: str = "35") -> ThinPathRun:
 
     def full_timeline() -> list[dict] | None:
         response = partners.call("GET", f"/intake/devices/{device_id}/timeline", "admin")  # every step, whole
-        steps = response.json().get("steps", []) if response.ok else []
+        steps = response.json().get("items", []) if response.ok else []
         return steps if len(steps) >= len(THIN_PATH) else None
 
     steps = wait_for(full_timeline, "the complete timeline in intake")

@@ -1,7 +1,7 @@
 """The partners' API keys, managed by administrators under /access (no deploy needed).
 
     POST   /access/keys            issue a key: 201 with the key itself, shown this once
-    GET    /access/keys            the keys (?partner_id=…), never a key nor its hash
+    GET    /access/keys            a page of the keys (?partner_id=…), never a key nor its hash
     DELETE /access/keys/<key_id>   revoke: refused by the authorizer within its cache time
 
 Only administrators may call these routes. See docs/services/access.md.
@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from shared.access import admins_only
 from shared.http import ServiceApi, json_response
 from shared.observability import entry_point, logger
+from shared.paging import DEFAULT_LIMIT, Cursor, Limit, page_of_sorted
 from shared.partners import Role
 from shared.personal_data import free_text
 
@@ -70,8 +71,12 @@ def issue_key(request: KeyRequest) -> Any:
 
 
 @app.get("/keys")
-def list_keys(partner_id: Annotated[str | None, Query(pattern=PARTNER_ID)] = None) -> dict[str, Any]:
-    return {"keys": [key.view() for key in store().list(partner_id)]}
+def list_keys(partner_id: Annotated[str | None, Query(pattern=PARTNER_ID)] = None,
+              cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT) -> dict[str, Any]:
+    # The table holds a few hundred small items: read whole, sorted oldest first, then paged.
+    page = page_of_sorted(store().list(partner_id), lambda key: f"{key.issued_at}#{key.key_id}",
+                          cursor=cursor, limit=limit)
+    return page.body(lambda key: key.view(), partner_id=partner_id)
 
 
 @app.delete("/keys/<key_id>")

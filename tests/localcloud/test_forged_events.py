@@ -89,5 +89,5 @@ def test_a_cancellation_signed_by_another_service_does_not_reopen_a_referral(loc
                what="the forged cancellation in intake's dead-letter queue", timeout=PATIENCE)
     referral = cloud.call("GET", f"/allocation/referrals/{run.referral_id}", "referrer").json()
     assert referral["status"] == "fulfilled" and referral["device_id"] == run.device_id
-    timeline = cloud.call("GET", f"/intake/devices/{run.device_id}/timeline", "admin").json()["steps"]
+    timeline = cloud.call("GET", f"/intake/devices/{run.device_id}/timeline", "admin").json()["items"]
     assert "SaleCancelled" not in [s["event_type"] for s in timeline]

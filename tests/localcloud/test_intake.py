@@ -26,7 +26,7 @@ def declare_lot(cloud: LocalCloud, expected: int) -> str:
 def all_pages(cloud: LocalCloud, path: str, items: str, key: str = "warehouse") -> list[dict]:
     found, cursor = [], None
     while True:
-        params = {"limit": 1000, **({"cursor": cursor} if cursor else {})}
+        params = {"limit": 200, **({"cursor": cursor} if cursor else {})}
         page = cloud.http.get(cloud.base_url + path, params=params, timeout=30,
                               headers={"Authorization": f"Bearer dev-{key}-key"})
         assert page.status_code == 200, page.text
@@ -74,7 +74,7 @@ def test_a_year_of_retirement_in_one_file_opens_a_work_order_for_every_accepted_
                       "the import's end", timeout=900, interval=2)
     assert done["counts"] == {"rows": 3800, "accepted": expected_accepted, "rejected": 55,
                               "registered": expected_accepted, "pending": 0}
-    devices = all_pages(local_cloud, f"/intake/lots/{lot_id}/devices", "devices")
+    devices = all_pages(local_cloud, f"/intake/lots/{lot_id}/devices", "items")
     assert len(devices) == expected_accepted and {d["status"] for d in devices} == {"received"}
     expected_serials = {serial for _, _, serial in inventory.accepted_devices[ALREADY_REGISTERED:]}
     assert {d["serial_number"] for d in devices} == expected_serials
@@ -87,7 +87,7 @@ def test_a_year_of_retirement_in_one_file_opens_a_work_order_for_every_accepted_
 
     again = importer.upload(inventory.content, lot_id)
     assert (again["import_id"], again["status"], again["counts"]) == (job["import_id"], "done", done["counts"])
-    assert len(all_pages(local_cloud, f"/intake/lots/{lot_id}/devices", "devices")) == expected_accepted
+    assert len(all_pages(local_cloud, f"/intake/lots/{lot_id}/devices", "items")) == expected_accepted
 
 
 def test_the_import_command_sends_a_utf8_file_with_a_bom_and_reports_its_rows(local_cloud: LocalCloud, tmp_path):
@@ -135,3 +135,26 @@ def test_a_file_that_cannot_be_read_is_refused_over_http_with_the_reason(local_c
                                       "Content-Type": "application/octet-stream"})
     assert response.status_code == 422
     assert response.json()["message"].startswith("file: no header row naming the serial number")
+
+
+def test_a_file_spelling_a_make_another_way_registers_no_device_twice(local_cloud: LocalCloud):
+    lot_id, elsewhere = declare_lot(local_cloud, 4), declare_lot(local_cloud, 1)
+    tag = uuid.uuid4().hex[:6].upper()
+    hp, dell = f"5CG{tag}", f"CN0{tag}"
+    local_cloud.expect(201, "POST", f"/intake/lots/{elsewhere}/devices", "warehouse", {
+        "serial_number": dell, "make": "DELL", "model": "Latitude 5490", "device_type": "laptop", "specs": SPECS})
+    rows = [(hp, "HP"), (hp.lower(), "Hewlett-Packard"), (hp, "Lenovo"), (dell, "Dell Inc.")]
+    content = "\r\n".join(["N° de série;Marque;Modèle;Type;RAM (Go);Stockage"]
+                          + [f"{serial};{make};EliteBook 840 G5;PC portable;8;SSD 256 Go" for serial, make in rows])
+    importer = Importer(local_cloud.base_url, "dev-warehouse-key", out=io.StringIO())
+
+    job = importer.upload(content.encode("utf-8"), lot_id)
+    done = eventually(lambda: (r := importer.report(job["import_id"]))["status"] == "done" and r, "the import's end")
+
+    assert done["counts"]["registered"] == 1
+    reasons = {r["row"]: r["reason"] for r in done["rejected_rows"]}
+    assert reasons[3] == f"serial {hp.lower()} (Hewlett-Packard) duplicates row 2"
+    assert reasons[4].startswith(f"suspected duplicate: serial {hp} (Lenovo) is on row 2 under make HP")
+    assert reasons[5].startswith(f"serial {dell} (Dell Inc.) is already registered")
+    devices = all_pages(local_cloud, f"/intake/lots/{lot_id}/devices", "items")
+    assert [(d["serial_number"], d["make"]) for d in devices] == [(hp, "HP")]

@@ -48,7 +48,7 @@ def test_the_donors_documents_show_the_erasure_certificate_refurb_issued(local_c
     assert over.status_code == 422
     assert over.json()["message"].startswith("declared_value_eur: 450.00 € declared; a public body or a school "
                                              "may give a device worth at most 300 €")
-    assert cloud.expect(200, "GET", f"/intake/lots/{lot_id}/devices", "warehouse")["devices"] == []
+    assert cloud.expect(200, "GET", f"/intake/lots/{lot_id}/devices", "warehouse")["items"] == []
 
     device = cloud.expect(201, "POST", f"/intake/lots/{lot_id}/devices", "warehouse",
                           laptop | {"declared_value_eur": "280.00"})
@@ -85,7 +85,7 @@ def test_the_donors_documents_show_the_erasure_certificate_refurb_issued(local_c
     # the lot's impact report: ready is still in progress; nobody is equipped yet
     impact = f"/intake/lots/{lot_id}/documents/impact-report"
     eventually(lambda: "DeviceReady" in [s["event_type"] for s in cloud.expect(
-        200, "GET", f"/intake/devices/{device_id}/timeline", "donor")["steps"]], "DeviceReady in intake",
+        200, "GET", f"/intake/devices/{device_id}/timeline", "donor")["items"]], "DeviceReady in intake",
                timeout=PATIENCE, interval=0.3)
     report = cloud.expect(200, "GET", impact, "donor")
     assert report["outcomes"] == {"devices": 1, "reused": 0, "recycled": 0, "in_progress": 1}

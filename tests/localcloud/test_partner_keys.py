@@ -38,7 +38,7 @@ def test_an_issued_key_works_at_once_and_is_refused_within_the_stated_time_after
 
     listed = local_cloud.http.get(local_cloud.base_url + "/access/keys", params={"partner_id": partner["partner_id"]},
                                   headers=ADMIN, timeout=30)
-    assert [(k["key_id"], k["status"]) for k in listed.json()["keys"]] == [(key_id, "active")]
+    assert [(k["key_id"], k["status"]) for k in listed.json()["items"]] == [(key_id, "active")]
     assert secret not in listed.text and hashlib.sha256(secret.encode()).hexdigest() not in listed.text
 
     assert health(local_cloud, secret) == 200
@@ -64,7 +64,7 @@ def test_a_partner_that_is_not_an_administrator_cannot_manage_keys(local_cloud: 
         assert local_cloud.call("GET", "/access/keys", key).status_code == 403
     listed = local_cloud.http.get(local_cloud.base_url + "/access/keys", params={"partner_id": partner["partner_id"]},
                                   headers=ADMIN, timeout=30)
-    assert listed.json()["keys"] == []
+    assert listed.json()["items"] == []
     assert local_cloud.call("POST", "/access/keys", None, partner).status_code == 401
     assert local_cloud.call("POST", "/access/keys", "nobody", partner).status_code == 403
 

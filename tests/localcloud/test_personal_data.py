@@ -107,7 +107,7 @@ def test_free_text_stays_in_its_service_and_no_name_reaches_a_log(local_cloud: L
     # every event of the run has been consumed
     def timeline(device_id: str) -> list[str]:
         return [s["event_type"] for s in cloud.expect(200, "GET", f"/intake/devices/{device_id}/timeline",
-                                                      "admin")["steps"]]
+                                                      "admin")["items"]]
 
     eventually(lambda: "DeviceScrapped" in timeline(received["device_id"]), "the scrap in intake's timeline")
     eventually(lambda: "WarrantyClaimOpened" in timeline(run.device_id), "the claim in intake's timeline")

@@ -52,7 +52,7 @@ def test_a_received_device_goes_through_refurbishment_to_ready(local_cloud: Loca
                         "the work order opening in refurb")
     assert (opened["workshop_id"], opened["status"]) == (WORKSHOP, "awaiting_diagnosis")
     eventually(lambda: device_id in [o["device_id"] for o in cloud.expect(
-        200, "GET", f"/refurb/workshops/{WORKSHOP}/queue", "workshop")["work_orders"]], "the device in the queue")
+        200, "GET", f"/refurb/workshops/{WORKSHOP}/queue", "workshop")["items"]], "the device in the queue")
 
     # out of turn, or badly written: refused, naming what is wrong, and nothing changes
     early = cloud.call("POST", f"{order}/grade", "workshop")
@@ -88,7 +88,7 @@ def test_a_received_device_goes_through_refurbishment_to_ready(local_cloud: Loca
     # the events reached intake: the donor sees the erasure and the device ready on its timeline
     def timeline() -> list[dict] | None:
         response = cloud.call("GET", f"/intake/devices/{device_id}/timeline", "donor")
-        steps = response.json().get("steps", []) if response.ok else []
+        steps = response.json().get("items", []) if response.ok else []
         types = [s["event_type"] for s in steps]
         return steps if "DeviceReady" in types and "ErasureCertified" in types else None
 
@@ -96,7 +96,7 @@ def test_a_received_device_goes_through_refurbishment_to_ready(local_cloud: Loca
     assert journey["DeviceReady"]["grade"] == "A"
     # what was announced, whole, as an administrator sees it
     steps = {s["event_type"]: s["payload"]
-             for s in cloud.expect(200, "GET", f"/intake/devices/{device_id}/timeline", "admin")["steps"]}
+             for s in cloud.expect(200, "GET", f"/intake/devices/{device_id}/timeline", "admin")["items"]}
     assert steps["ErasureCertified"]["certificate_id"] == certificate["certificate_id"]
     assert certificate_sha256(device_id, steps["ErasureCertified"]["drives"]) == certificate["sha256"]
     announced = steps["DeviceReady"]

@@ -77,7 +77,7 @@ def test_a_warranty_claim_sends_the_device_back_to_its_workshop(local_cloud: Loc
     assert (reopened_for["claim_reference"], reopened_for["fault_category"]) == (
         claim.json()["claim_reference"], "keyboard")
     def timeline_with_the_claim():
-        steps = cloud.call("GET", f"/intake/devices/{run.device_id}/timeline", "admin").json()["steps"]
+        steps = cloud.call("GET", f"/intake/devices/{run.device_id}/timeline", "admin").json()["items"]
         return steps if "WarrantyClaimOpened" in [s["event_type"] for s in steps] else None
 
     timeline = eventually(timeline_with_the_claim, what="the claim in the device's timeline")

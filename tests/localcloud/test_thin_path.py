@@ -25,6 +25,6 @@ def test_a_donated_device_reaches_a_beneficiary_and_its_timeline_shows_every_ste
     # the donor follows the same journey, without anything about the person who got the device
     journey = thin_path.Partners(local_cloud.base_url).expect(
         200, "GET", f"/intake/devices/{run.device_id}/timeline", "donor")
-    assert [s["event_type"] for s in journey["steps"]] == thin_path.THIN_PATH
+    assert [s["event_type"] for s in journey["items"]] == thin_path.THIN_PATH
     assert run.referral_id not in str(journey) and run.sale["receipt_number"] not in str(journey)
 

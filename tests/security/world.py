@@ -221,7 +221,7 @@ def build(cloud: LocalCloud) -> World:
                         ["status"] == "done" and r, "the declaration import's end", timeout=PATIENCE)
     assert report["counts"]["registered"] == 2, report
     declared = {d["serial_number"]: d for d in cloud.expect(
-        200, "GET", f"/intake/lots/{import_lot_id}/devices", "donor")["devices"]}
+        200, "GET", f"/intake/lots/{import_lot_id}/devices", "donor")["items"]}
 
     rules = cloud.expect(200, "GET", "/refurb/grading-rules", "admin")
     grid = cloud.expect(200, "GET", "/sales/price-grid", "admin")

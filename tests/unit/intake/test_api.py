@@ -146,13 +146,13 @@ def test_a_lot_moves_forward_only_and_a_closed_lot_takes_no_more_devices(lot_id,
 
 def test_a_donor_lists_its_lots_and_the_warehouse_names_the_donor(lot_id):
     mine = call(handler, "GET", "/intake/lots", "donor")
-    assert [lot["lot_id"] for lot in mine.body["lots"]] == [lot_id]
-    assert call(handler, "GET", "/intake/lots", "donor", partner_id="another-donor").body["lots"] == []
+    assert [lot["lot_id"] for lot in mine.body["items"]] == [lot_id]
+    assert call(handler, "GET", "/intake/lots", "donor", partner_id="another-donor").body["items"] == []
 
     unnamed = call(handler, "GET", "/intake/lots", "warehouse")
     assert unnamed.status == 422 and "donor_id" in unnamed.body["message"]
     named = get(handler, "/intake/lots", "warehouse", {"donor_id": ROLE_PARTNERS["donor"]})
-    assert [lot["lot_id"] for lot in named.body["lots"]] == [lot_id]
+    assert [lot["lot_id"] for lot in named.body["items"]] == [lot_id]
 
 
 def test_the_devices_of_a_lot_come_page_by_page(lot_id):
@@ -162,8 +162,8 @@ def test_the_devices_of_a_lot_come_page_by_page(lot_id):
     seen, cursor = [], None
     while True:
         page = get(handler, f"/intake/lots/{lot_id}/devices", "donor", {"limit": 2} | ({"cursor": cursor} if cursor else {})).body
-        assert len(page["devices"]) <= 2
-        seen += [d["device_id"] for d in page["devices"]]
+        assert len(page["items"]) <= 2
+        seen += [d["device_id"] for d in page["items"]]
         cursor = page["next_cursor"]
         if not cursor:
             break

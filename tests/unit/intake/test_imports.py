@@ -223,7 +223,7 @@ def test_a_donor_declares_its_inventory_and_the_warehouse_reception_receives_tho
 
     # the donor follows what is still to arrive
     waiting = get(api.handler, f"/intake/lots/{lot_id}/devices", "donor", {"status": "declared"}).body
-    assert [d["serial_number"] for d in waiting["devices"]] == ["5CG0002"]
+    assert [d["serial_number"] for d in waiting["items"]] == ["5CG0002"]
 
 
 def test_the_warehouse_receives_or_rejects_a_declared_device_one_by_one(lot_id, dynamodb, sqs, import_queue):

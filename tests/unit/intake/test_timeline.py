@@ -54,7 +54,7 @@ def test_an_administrator_sees_every_step_whole_in_the_order_it_happened(device_
     response = _timeline(device_id, "admin")
 
     assert response.status == 200
-    lines = response.body["steps"]
+    lines = response.body["items"]
     assert [line["event_type"] for line in lines] == [
         "DeviceReceived", "WorkOrderAssigned", "ErasureCertified", "DeviceReady", "DeviceReserved", "DeviceSold",
         "WarrantyClaimOpened"]
@@ -67,7 +67,7 @@ def test_the_donor_sees_the_journey_and_nothing_about_the_beneficiary(device_id,
     response = _timeline(device_id, "donor")
 
     assert response.status == 200
-    lines = response.body["steps"]
+    lines = response.body["items"]
     assert [line["event_type"] for line in lines] == [s.event_type for s in steps]
     assert lines[0]["details"]["lot_id"] == steps[0].payload["lot_id"]
     assert lines[1]["details"] == {"workshop_id": "workshop-rennes"}
@@ -107,7 +107,7 @@ def test_a_redelivered_event_appears_once_in_the_timeline(device_id):
     envelope = device_received(device_id).to_envelope()
     deliver(consumer.handler, envelope, envelope)
     deliver(consumer.handler, envelope)
-    assert [line["event_id"] for line in _timeline(device_id, "admin").body["steps"]] == [envelope.event_id]
+    assert [line["event_id"] for line in _timeline(device_id, "admin").body["items"]] == [envelope.event_id]
 
 
 def test_timelines_of_two_devices_do_not_mix(lot_id, device_id):
@@ -115,8 +115,8 @@ def test_timelines_of_two_devices_do_not_mix(lot_id, device_id):
                  {**DEVICE, "serial_number": "5CG0000ABC"}).body["device_id"]
     first, second = device_received(device_id).to_envelope(), device_received(other).to_envelope()
     deliver(consumer.handler, first, second)
-    assert [line["event_id"] for line in _timeline(device_id, "admin").body["steps"]] == [first.event_id]
-    assert [line["event_id"] for line in _timeline(other, "admin").body["steps"]] == [second.event_id]
+    assert [line["event_id"] for line in _timeline(device_id, "admin").body["items"]] == [first.event_id]
+    assert [line["event_id"] for line in _timeline(other, "admin").body["items"]] == [second.event_id]
 
 
 def test_a_partner_without_a_known_role_cannot_read_a_timeline(device_id):

@@ -241,14 +241,14 @@ def test_orders_go_to_the_territory_then_to_any_room_then_wait_unassigned(table)
     assert owner == {"dev-1": "workshop-rennes", "dev-2": "workshop-brest", "dev-3": None}
 
     unassigned = call(api.handler, "GET", "/refurb/unassigned-work-orders", "admin")
-    assert [o["device_id"] for o in unassigned.body["work_orders"]] == ["dev-3"]
+    assert [o["device_id"] for o in unassigned.body["items"]] == ["dev-3"]
     assert step("dev-3", "diagnosis", diagnosis_body()).status == 404  # nobody's yet
 
     call(api.handler, "PUT", "/refurb/workshops/workshop-rennes", "admin", {"territories": ["35"], "capacity": 2})
     assigned = step("dev-3", "assignment", {"workshop_id": "workshop-rennes"}, role="admin")
     assert (assigned.status, assigned.body["workshop_id"]) == (200, "workshop-rennes")
     assert workshop_state()["open_orders"] == 2
-    assert call(api.handler, "GET", "/refurb/unassigned-work-orders", "admin").body["work_orders"] == []
+    assert call(api.handler, "GET", "/refurb/unassigned-work-orders", "admin").body["items"] == []
 
     full = step("dev-2", "assignment", {"workshop_id": "workshop-rennes"}, role="admin")
     assert (full.status, "workshop workshop-rennes is full" in full.body["message"]) == (409, True)
@@ -264,7 +264,7 @@ def test_a_workshop_queue_lists_its_open_orders_and_filters_by_status(table):
     def queue(**query):
         response = call(api.handler, "GET", "/refurb/workshops/workshop-rennes/queue", "workshop", query=query)
         assert response.status == 200, response.body
-        return [o["device_id"] for o in response.body["work_orders"]]
+        return [o["device_id"] for o in response.body["items"]]
 
     assert queue() == ["dev-1", "dev-2"]  # open ones, oldest first whatever their step
     assert queue(limit="1") == ["dev-1"]

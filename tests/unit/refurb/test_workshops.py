@@ -91,7 +91,7 @@ def test_two_assignments_racing_for_the_last_place_cannot_both_take_it(repositor
     assert repository.get("dev-first").workshop_id == "workshop-rennes"
     assert mine.workshop_id is None  # retried with fresh counters: no room left
     assert repository.get_workshop("workshop-rennes").open_orders == 1
-    assert [o.device_id for o in repository.queue(None)] == ["dev-second"]
+    assert [o.device_id for o in repository.queue(None).items] == ["dev-second"]
 
 
 def test_two_assignments_racing_are_both_counted(repository):

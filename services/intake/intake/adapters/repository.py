@@ -12,9 +12,6 @@ device timelines and passports.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import os
 from datetime import datetime
 from typing import Any
@@ -24,6 +21,7 @@ from botocore.exceptions import ClientError
 from shared.dynamo import TableReader, deserialize, serialize
 from shared.events import EventEnvelope
 from shared.outbox import MAX_TRANSACTION_ITEMS, ConcurrencyConflict, UnitOfWork
+from shared.paging import KeyRange, Page, query_page
 
 from intake.domain.devices import Device, DeviceStatus
 from intake.domain.donors import Donor
@@ -33,18 +31,6 @@ from intake.domain.lots import Lot
 from intake.domain.passport import DeviceSummary, PassportFact
 
 BATCH_GET_MAX_KEYS = 100
-
-
-class InvalidCursor(ValueError):
-    """A pagination cursor that this table did not hand out."""
-
-
-class Page(list):
-    """Items of one page, and the cursor of the next page (None on the last)."""
-
-    def __init__(self, items: list[dict[str, Any]], next_cursor: str | None):
-        super().__init__(items)
-        self.next_cursor = next_cursor
 
 
 class IntakeRepository:
@@ -84,7 +70,8 @@ class IntakeRepository:
         return Lot.model_validate(item) if item else None
 
     def lots_of_donor(self, donor_id: str, cursor: str | None, limit: int) -> Page:
-        return self._page(f"DONOR#{donor_id}", "LOT#", cursor=cursor, limit=limit, index="gsi1")
+        """A donor's lots, oldest declared first."""
+        return self._page(KeyRange.of_index(f"DONOR#{donor_id}", "LOT#"), cursor, limit)
 
     def all_lots_of_donor(self, donor_id: str) -> list[Lot]:
         return [Lot.model_validate(item) for item in self.reader.query(f"DONOR#{donor_id}", "LOT#", index="gsi1")]
@@ -128,8 +115,9 @@ class IntakeRepository:
         return {item["device_id"]: Device.model_validate(item) for item in items}
 
     def devices_of_lot(self, lot_id: str, cursor: str | None, limit: int, status: DeviceStatus | None = None) -> Page:
-        return self._page(f"LOT#{lot_id}", "DEVICE#", cursor=cursor, limit=limit, index="gsi1",
-                          status=status.value if status else None)
+        """A lot's devices, oldest registered first (of one status: read on until the page is full)."""
+        keep = (lambda item: item["status"] == status.value) if status else None
+        return self._page(KeyRange.of_index(f"LOT#{lot_id}", "DEVICE#"), cursor, limit, keep=keep)
 
     def all_devices_of_lot(self, lot_id: str) -> list[Device]:
         """Every device registered against the lot (all pages), oldest first."""
@@ -176,8 +164,9 @@ class IntakeRepository:
         })
         work.commit()
 
-    def timeline(self, device_id: str) -> list[dict[str, Any]]:
-        return self.reader.query(f"DEVICE#{device_id}", "TIMELINE#")
+    def timeline_page(self, device_id: str, cursor: str | None, limit: int) -> Page:
+        """The device's events in the order they happened (the sort key is their time, then id)."""
+        return self._page(KeyRange.of_table(f"DEVICE#{device_id}", "TIMELINE#"), cursor, limit)
 
     # passport
     def record_passport_fact(self, device_id: str, fact: PassportFact, occurred_at: datetime) -> bool:
@@ -241,7 +230,8 @@ class IntakeRepository:
         return ImportJob.model_validate(item) if item else None
 
     def rejected_rows(self, import_id: str, cursor: str | None, limit: int) -> Page:
-        return self._page(f"IMPORT#{import_id}", "REJECTED#", cursor=cursor, limit=limit)
+        """An import's rejected rows in row order."""
+        return self._page(KeyRange.of_table(f"IMPORT#{import_id}", "REJECTED#"), cursor, limit)
 
     def count_chunk(self, import_id: str, chunk: int, *, registered: int, rejected: int,
                     at: datetime) -> ImportJob | None:
@@ -302,38 +292,5 @@ class IntakeRepository:
                 pending = response.get("UnprocessedKeys") or {}
         return items
 
-    def _page(self, pk: str, sk_prefix: str, *, cursor: str | None, limit: int, index: str | None = None,
-              status: str | None = None) -> Page:
-        key_names = ("gsi1pk", "gsi1sk") if index else ("pk", "sk")
-        kwargs: dict[str, Any] = {
-            "TableName": self.table_name,
-            "KeyConditionExpression": "#pk = :pk AND begins_with(#sk, :prefix)",
-            "ExpressionAttributeNames": {"#pk": key_names[0], "#sk": key_names[1]},
-            "ExpressionAttributeValues": serialize({":pk": pk, ":prefix": sk_prefix}),
-            "Limit": limit,
-        }
-        if index:
-            kwargs["IndexName"] = index
-        if status:
-            kwargs["FilterExpression"] = "#status = :status"
-            kwargs["ExpressionAttributeNames"]["#status"] = "status"
-            kwargs["ExpressionAttributeValues"].update(serialize({":status": status}))
-        if cursor:
-            kwargs["ExclusiveStartKey"] = serialize(_decode_cursor(cursor, pk, key_names[0]))
-        response = self._client().query(**kwargs)
-        last = response.get("LastEvaluatedKey")
-        return Page([deserialize(i) for i in response.get("Items", [])], _encode_cursor(deserialize(last)) if last else None)
-
-
-def _encode_cursor(key: dict[str, Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(key, sort_keys=True).encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str, pk: str, pk_name: str) -> dict[str, Any]:
-    try:
-        key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (binascii.Error, ValueError):
-        raise InvalidCursor("cursor: not a cursor this API handed out") from None
-    if not isinstance(key, dict) or key.get(pk_name) != pk or not all(isinstance(v, str) for v in key.values()):
-        raise InvalidCursor("cursor: not a cursor of this list")
-    return key
+    def _page(self, where: KeyRange, cursor: str | None, limit: int, **options: Any) -> Page:
+        return query_page(self._client(), self.table_name, where, cursor=cursor, limit=limit, **options)

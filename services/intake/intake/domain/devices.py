@@ -5,7 +5,8 @@
 
 A device may also be received or rejected directly, without a prior declaration. Serial +
 make identify a physical device: a second registration of the same pair is refused, never
-merged.
+merged; the make is compared in its normal form (intake/domain/makes.py), so 'Dell Inc.' and
+'DELL' are one maker.
 
 A device may carry the value its donor declares for it (`declared_value_eur`, printed on the
 donation certificate): a public body or a school may not give a device worth more than
@@ -27,6 +28,7 @@ from shared.events.vocabulary import Code, Designation, DeviceSpecs, DeviceType,
 from shared.personal_data import free_text
 
 from intake.domain.donors import value_cap_for
+from intake.domain.makes import normal_make
 
 # Crockford base32 without I, L, O, U: nothing to misread on a printed label.
 _LABEL_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -213,8 +215,13 @@ class Device(BaseModel):
 
 
 def natural_key(make: str, serial_number: str) -> str:
-    """Serial + make identify a physical device; spacing and case vary between inventories."""
-    return f"{make.strip().upper()}#{''.join(serial_number.split()).upper()}"
+    """Serial + make identify a physical device; spacing and case vary between inventories, and
+    a maker's name between exports ('HP', 'Hewlett-Packard', 'HP Inc.': intake/domain/makes.py)."""
+    return f"{normal_make(make)}#{normal_serial(serial_number)}"
+
+
+def normal_serial(serial_number: str) -> str:
+    return "".join(serial_number.split()).upper()
 
 
 def new_label_code() -> str:

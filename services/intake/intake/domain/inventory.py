@@ -25,7 +25,7 @@ from pydantic import ValidationError
 from shared import clock
 from shared.events.vocabulary import DeviceSpecs, DeviceType, Drive, DriveKind
 
-from intake.domain.devices import DeclaredDevice, declared_value_above_cap, natural_key
+from intake.domain.devices import DeclaredDevice, declared_value_above_cap, natural_key, normal_serial
 
 MAX_ROWS = 20_000
 HEADER_SEARCH_LINES = 10
@@ -60,6 +60,8 @@ FIELD_LABELS = {
     "storage": "storage ('Stockage', 'Disque')",
 }
 IDENTITY_COLUMNS = ("serial_number", "make", "model", "device_type")
+# How a row that repeats another row's serial under another make is reported.
+SUSPECTED_DUPLICATE = "suspected duplicate"
 SPEC_COLUMNS = ("ram_gb", "storage")
 
 _HEADER_NOISE = {"n", "no", "num", "numero", "de", "d", "du", "des", "la", "le", "l", "en", "go", "gb", "mo", "en go"}
@@ -150,6 +152,7 @@ def read_inventory(data: bytes, *, specs_required: bool, value_cap_eur: Decimal 
     positions = {name: records[header_index].index(header) for name, header in columns.items()}
     inventory = Inventory(encoding, delimiter, header_index + 1, columns, ignored)
     first_row_of: dict[str, int] = {}
+    first_of_serial: dict[str, AcceptedRow] = {}
     for number, cells in data_rows:
         values = {name: (cells[i].strip() if i < len(cells) else "") for name, i in positions.items()}
         outcome = read_row(values, specs_required=specs_required, value_cap_eur=value_cap_eur)
@@ -161,7 +164,17 @@ def read_inventory(data: bytes, *, specs_required: bool, value_cap_eur: Decimal 
             inventory.rejected.append(RejectedRow(
                 number, f"serial {outcome.serial_number} ({outcome.make}) duplicates row {first}", outcome.serial_number))
             continue
+        # Two makers rarely share a serial within one donor's file; a row typed under the wrong
+        # make is likelier. A person checks the device and, if it is another one, registers it
+        # on its own (POST /intake/lots/<lot>/devices): it is not registered twice silently.
+        if (same_serial := first_of_serial.get(normal_serial(outcome.serial_number))) is not None:
+            inventory.rejected.append(RejectedRow(
+                number, f"{SUSPECTED_DUPLICATE}: serial {outcome.serial_number} ({outcome.make}) is on row "
+                        f"{same_serial.row} under make {same_serial.device.make}; check the device, and register "
+                        "it on its own if it is another one", outcome.serial_number))
+            continue
         first_row_of[accepted.natural_key] = number
+        first_of_serial[normal_serial(outcome.serial_number)] = accepted
         inventory.accepted.append(accepted)
     return inventory
 

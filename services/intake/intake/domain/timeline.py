@@ -12,7 +12,7 @@ type that is not listed shows no payload at all, so a new event cannot leak by d
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 JOURNEY_FIELDS: Mapping[str, tuple[str, ...]] = {
@@ -28,10 +28,6 @@ JOURNEY_FIELDS: Mapping[str, tuple[str, ...]] = {
 }
 
 FULL_STEP_KEYS = ("occurred_at", "event_type", "source", "event_id", "correlation_id", "payload")
-
-
-def ordered(lines: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    return sorted(lines, key=lambda line: (line["occurred_at"], line["event_id"]))
 
 
 def full_step(line: Mapping[str, Any]) -> dict[str, Any]:

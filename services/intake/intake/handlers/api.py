@@ -19,12 +19,13 @@ from shared.errors import NotFound, RuleViolation
 from shared.http import ServiceApi, error_response, json_response
 from shared.observability import entry_point, logger
 from shared.outbox import ConcurrencyConflict
+from shared.paging import DEFAULT_LIMIT, Cursor, Limit, Page
 from shared.partners import Role
 
 from intake import donor_documents, imports, reception
 from intake.access import ROUTES, device_ownership, donor_ownership, lot_ownership
 from intake.adapters.import_queue import ImportQueue
-from intake.adapters.repository import IntakeRepository, InvalidCursor, Page
+from intake.adapters.repository import IntakeRepository
 from intake.domain.devices import (
     Device,
     DeviceDeclaration,
@@ -44,11 +45,10 @@ from intake.domain.imports import ImportJob, ImportKind
 from intake.domain.inventory import InventoryError
 from intake.domain.lots import Lot, LotDeclaration, LotStatusChange
 from intake.domain.passport import public_view
-from intake.domain.timeline import full_step, journey_step, ordered
+from intake.domain.timeline import full_step, journey_step
 
 # An upload is a Lambda payload (6 MB, base64 adds a third): larger files are split.
 MAX_UPLOAD_BYTES = 4_000_000
-PAGE_SIZE = 100
 
 app = ServiceApi("intake", ROUTES)
 # One of each per warm function; their boto3 clients are made on first use.
@@ -63,14 +63,9 @@ class Refused(Exception):
 
 
 app.exception_handler(InventoryError)(lambda e: error_response(HTTPStatus.UNPROCESSABLE_ENTITY, f"file: {e}"))
-app.exception_handler(InvalidCursor)(lambda e: error_response(HTTPStatus.UNPROCESSABLE_ENTITY, str(e)))
 app.exception_handler(Refused)(lambda e: error_response(e.status, str(e)))
 # A value the rules refuse (a public donor's device above 300 €): bad input, naming the field.
 app.exception_handler(RefusedValue)(lambda e: error_response(HTTPStatus.UNPROCESSABLE_ENTITY, str(e)))
-
-Limit = Annotated[int, Query(ge=1, le=1000, description="Items per page")]
-Cursor = Annotated[str | None, Query(description="next_cursor of the previous page")]
-
 
 class DocumentFormat(StrEnum):
     JSON = "json"
@@ -133,7 +128,7 @@ def declare_lot(declaration: LotDeclaration):
 
 @app.get("/lots")
 def list_lots(donor_id: Annotated[str | None, Query(description="Whose lots (warehouse, admin)")] = None,
-              cursor: Cursor = None, limit: Limit = PAGE_SIZE) -> dict[str, Any]:
+              cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT) -> dict[str, Any]:
     partner = app.partner()
     if partner.role is Role.DONOR:
         donor_id = partner.partner_id
@@ -142,23 +137,23 @@ def list_lots(donor_id: Annotated[str | None, Query(description="Whose lots (war
     else:
         _visible_donor(donor_id)  # a warehouse lists the lots of its territory's donors only
     page = repository().lots_of_donor(donor_id, cursor, limit)
-    return {"lots": [_lot_view(Lot.model_validate(item)) for item in page], "next_cursor": page.next_cursor}
+    return page.body(lambda item: _lot_view(Lot.model_validate(item)), donor_id=donor_id)
 
 
 @app.get("/lots/<lot_id>")
 def get_lot(lot_id: str) -> dict[str, Any]:
     """The lot and the first page of its devices (GET /lots/<id>/devices for the next pages)."""
     lot = _visible_lot(lot_id)
-    page = repository().devices_of_lot(lot_id, None, PAGE_SIZE)
-    return {**_lot_view(lot), "devices": [_device_view(d) for d in page], "next_cursor": page.next_cursor}
+    page = repository().devices_of_lot(lot_id, None, DEFAULT_LIMIT)
+    return {**_lot_view(lot), "devices": [_device_view(d) for d in page.items], "next_cursor": page.next_cursor}
 
 
 @app.get("/lots/<lot_id>/devices")
 def list_devices_of_lot(lot_id: str, status: Annotated[DeviceStatus | None, Query()] = None,
-                        cursor: Cursor = None, limit: Limit = PAGE_SIZE) -> dict[str, Any]:
+                        cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT) -> dict[str, Any]:
     _visible_lot(lot_id)
     page = repository().devices_of_lot(lot_id, cursor, limit, status)
-    return {"lot_id": lot_id, "devices": [_device_view(d) for d in page], "next_cursor": page.next_cursor}
+    return page.body(_device_view, lot_id=lot_id, status=status.value if status else None)
 
 
 @app.post("/lots/<lot_id>/status")
@@ -200,13 +195,13 @@ def import_inventory(lot_id: str):
     return Response(
         status_code=HTTPStatus.ACCEPTED if queued_now else HTTPStatus.OK,
         content_type=content_types.APPLICATION_JSON,
-        body=_import_report(job, repository().rejected_rows(job.import_id, None, PAGE_SIZE)),
+        body=_import_report(job, repository().rejected_rows(job.import_id, None, DEFAULT_LIMIT)),
         headers={"Location": f"/intake/imports/{job.import_id}"},
     )
 
 
 @app.get("/imports/<import_id>")
-def get_import(import_id: str, cursor: Cursor = None, limit: Limit = PAGE_SIZE) -> dict[str, Any]:
+def get_import(import_id: str, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT) -> dict[str, Any]:
     """Status, counts, and one page of rejected rows (in row order; next_cursor for more)."""
     job = repository().get_import(import_id)
     if job is None:
@@ -241,13 +236,12 @@ def get_device(device_id: str) -> dict[str, Any]:
 
 
 @app.get("/devices/<device_id>/timeline")
-def get_timeline(device_id: str) -> dict[str, Any]:
+def get_timeline(device_id: str, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT) -> dict[str, Any]:
     """Administrators see every step whole; the device's donor, warehouse and workshop its journey
-    (intake/domain/timeline.py says what a journey step shows)."""
+    (intake/domain/timeline.py says what a journey step shows). Steps in the order they happened."""
     _visible_device(device_id)
-    lines = ordered(repository().timeline(device_id))
     step = full_step if app.partner().role is Role.ADMIN else journey_step
-    return {"device_id": device_id, "steps": [step(line) for line in lines]}
+    return repository().timeline_page(device_id, cursor, limit).body(step, device_id=device_id)
 
 
 @app.get("/passport/<label_code>")
@@ -390,7 +384,7 @@ def _import_report(job: ImportJob, rejected: Page) -> dict[str, Any]:
             ("created_at", job.created_at), ("queued_at", job.queued_at), ("started_at", job.started_at),
             ("finished_at", job.finished_at))},
         "rejected_rows": [{"row": r["row"], "reason": r["reason"], "serial_number": r.get("serial_number")}
-                          for r in rejected],
+                          for r in rejected.items],
         "next_cursor": rejected.next_cursor,
     }
 

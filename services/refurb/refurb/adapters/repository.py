@@ -14,6 +14,7 @@ filters by status with a key prefix.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -21,6 +22,7 @@ from typing import Any
 from shared.dynamo import TableReader, deserialize, serialize
 from shared.events import EventEnvelope
 from shared.outbox import UnitOfWork
+from shared.paging import DEFAULT_LIMIT, InvalidCursor, KeyRange, Page, decode_cursor, encode_cursor, query_page
 
 from refurb.domain.figures import ClosedOrder
 from refurb.domain.grading import RuleSet
@@ -30,6 +32,9 @@ from refurb.domain.workshops import Workshop
 UNASSIGNED = "UNASSIGNED"
 WORKSHOPS_PK = "WORKSHOPS"
 RULES_PK = "GRADING_RULES"
+OPEN_STATUSES = tuple(status for status in WorkOrderStatus if status.is_open)
+# Where an open order sits in its queue: `<opened at, ISO>#<device id>`.
+_QUEUE_POSITION = re.compile(r"[0-9][0-9T:.+-]*#[A-Za-z0-9._:-]+")
 
 
 @dataclass
@@ -63,19 +68,45 @@ class RefurbRepository:
         item = self.reader.get(f"WORKORDER#{device_id}", "WORKORDER")
         return WorkOrder.model_validate(item) if item else None
 
-    def queue(self, workshop_id: str | None, status: WorkOrderStatus | None = None,
-              limit: int = 200) -> list[WorkOrder]:
-        """A workshop's work orders (None: the unassigned ones): the open ones oldest first, or
-        those of one status (closed statuses newest first, as they only accumulate)."""
+    def queue(self, workshop_id: str | None, status: WorkOrderStatus | None = None, *,
+              cursor: str | None = None, limit: int = DEFAULT_LIMIT) -> Page:
+        """A page of a workshop's work orders (None: the unassigned ones): the open ones oldest
+        first, or those of one status (closed statuses newest first, as they only accumulate)."""
         partition = f"QUEUE#{workshop_id or UNASSIGNED}"
         if status is None:
-            items = self.reader.query(partition, "open#", index="gsi1")  # bounded by the workshop's capacity
-            return sorted((WorkOrder.model_validate(i) for i in items), key=lambda o: (o.opened_at, o.device_id))[:limit]
-        items = self.reader.query(partition, f"{_phase(status)}#{status.value}#", index="gsi1", limit=limit,
-                                  forward=status.is_open)
-        return [WorkOrder.model_validate(i) for i in items]
+            page = self._open_orders(partition, cursor, limit)
+        else:
+            where = KeyRange.of_index(partition, f"{_phase(status)}#{status.value}#")
+            page = query_page(self.reader.client, self.table_name, where, cursor=cursor, limit=limit,
+                              forward=status.is_open)
+        return Page([WorkOrder.model_validate(i) for i in page.items], page.next_cursor)
+
+    def _open_orders(self, partition: str, cursor: str | None, limit: int) -> Page:
+        """Open orders oldest first, whatever their step. Each open status is its own key range
+        (`open#<status>#<opened at>#<device>`), so a page merges one read per open status, each
+        starting at the last order returned; the cursor is that order's `<opened at>#<device>`."""
+        after = decode_cursor(cursor, ("after",))["after"] if cursor else ""
+        if after and not _QUEUE_POSITION.fullmatch(after):
+            raise InvalidCursor("cursor: not a cursor of this list")
+        candidates: list[dict[str, Any]] = []
+        for status in OPEN_STATUSES:
+            start = f"open#{status.value}#"
+            # Inclusive bounds: the order at the cursor comes back and is dropped, hence one more.
+            items = self.reader.query(partition, index="gsi1", sk_between=(start + after, start + "~"),
+                                      limit=limit + 2)
+            candidates += [i for i in items if i["gsi1sk"] != start + after]
+        candidates.sort(key=_queue_position)
+        page = candidates[:limit]
+        more = len(candidates) > limit
+        return Page(page, encode_cursor({"after": _queue_position(page[-1])}) if more else None)
 
     # --- workshops -----------------------------------------------------------------------------
+
+    def workshops_page(self, cursor: str | None, limit: int) -> Page:
+        """A page of the workshops, by id."""
+        page = query_page(self.reader.client, self.table_name, KeyRange.of_table(WORKSHOPS_PK, "WORKSHOP#"),
+                          cursor=cursor, limit=limit, consistent=True)
+        return Page([Workshop.model_validate(i) for i in page.items], page.next_cursor)
 
     def workshops(self) -> list[Workshop]:
         """Every workshop, read consistently: assignment decides on their counters."""
@@ -178,6 +209,10 @@ class RefurbRepository:
             if "LastEvaluatedKey" not in response:
                 return items
             kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
+def _queue_position(item: dict[str, Any]) -> str:
+    return item["gsi1sk"].split("#", 2)[2]
 
 
 def _phase(status: WorkOrderStatus) -> str:

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from shared.errors import InvalidInput, NotFound
 from shared.http import ServiceApi
 from shared.observability import entry_point, logger
+from shared.paging import DEFAULT_LIMIT, Cursor, Limit, Page
 
 from refurb import workflow
 from refurb.access import ROUTES, work_order_ownership, workshop_ownership
@@ -92,8 +93,8 @@ def register_workshop(workshop_id: WorkshopId, registration: WorkshopRegistratio
 
 
 @app.get("/workshops")
-def list_workshops() -> dict[str, Any]:
-    return {"workshops": [_workshop_view(w) for w in repository().workshops()]}
+def list_workshops(cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT) -> dict[str, Any]:
+    return repository().workshops_page(cursor, limit).body(_workshop_view)
 
 
 @app.get("/workshops/<workshop_id>")
@@ -111,18 +112,21 @@ def _workshop_view(workshop: Workshop) -> dict[str, Any]:
 
 @app.get("/workshops/<workshop_id>/queue")
 def workshop_queue(workshop_id: WorkshopId, status: Annotated[WorkOrderStatus | None, Query()] = None,
-                   limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> dict[str, Any]:
+                   cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT) -> dict[str, Any]:
     _own_workshop(workshop_id)
-    orders = repository().queue(workshop_id, status, limit)
-    return {"workshop_id": workshop_id, "status": status.value if status else "open",
-            "work_orders": [queue_line(o) for o in orders]}
+    page = repository().queue(workshop_id, status, cursor=cursor, limit=limit)
+    if status is None:
+        # The workshop's counter of open orders is the total, for the price of one read.
+        workshop = repository().get_workshop(workshop_id)
+        page = Page(page.items, page.next_cursor, workshop.open_orders if workshop else 0)
+    return page.body(queue_line, workshop_id=workshop_id, status=status.value if status else "open")
 
 
 @app.get("/unassigned-work-orders")
 def unassigned_queue(status: Annotated[WorkOrderStatus | None, Query()] = None,
-                     limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> dict[str, Any]:
-    orders = repository().queue(None, status, limit)
-    return {"status": status.value if status else "open", "work_orders": [queue_line(o) for o in orders]}
+                     cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT) -> dict[str, Any]:
+    page = repository().queue(None, status, cursor=cursor, limit=limit)
+    return page.body(queue_line, status=status.value if status else "open")
 
 
 @app.get("/workshops/<workshop_id>/figures")

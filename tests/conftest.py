@@ -1,8 +1,9 @@
 """Starts the local cloud once per test session, exactly as `make up` does, in a subprocess.
 
-The end-to-end tests (tests/localcloud) and the authorization matrix (tests/security) share
-it: one emulator per test run. Every test in those folders is marked `localcloud` and needs it:
-if it cannot start, the tests fail (they are never skipped). The other tiers never start it.
+The end-to-end tests (tests/localcloud), the authorization matrix (tests/security) and the
+fault tier (tests/faults) share it: one emulator per test run. Every test in those folders is
+marked `localcloud` and needs it: if it cannot start, the tests fail (they are never skipped).
+The other tiers never start it.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from devtools.localcloud.paths import ROOT
 from tests.localcloud.cloud import LocalCloud
 
 START_TIMEOUT = 180
-TIERS_ON_THE_LOCAL_CLOUD = [Path(__file__).parent / "localcloud", Path(__file__).parent / "security"]
+TIERS_ON_THE_LOCAL_CLOUD = [Path(__file__).parent / "localcloud", Path(__file__).parent / "security",
+                            Path(__file__).parent / "faults"]
 
 
 def pytest_collection_modifyitems(items):

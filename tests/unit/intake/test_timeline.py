@@ -110,6 +110,22 @@ def test_a_redelivered_event_appears_once_in_the_timeline(device_id):
     assert [line["event_id"] for line in _timeline(device_id, "admin").body["items"]] == [envelope.event_id]
 
 
+def test_the_same_fact_announced_again_under_a_new_event_id_appears_once(device_id):
+    first = device_received(device_id).to_envelope(occurred_at=T0)
+    again = first.model_copy(update={"event_id": "re-published-1", "correlation_id": "re-published-1"})
+    deliver(consumer.handler, first)
+    deliver(consumer.handler, again, again.model_copy(update={"event_id": "re-published-2"}))
+    assert [line["event_id"] for line in _timeline(device_id, "admin").body["steps"]] == [first.event_id]
+
+
+def test_a_device_given_back_to_a_workshop_it_had_before_shows_each_assignment(device_id):
+    assignments = [WorkOrderAssigned(device_id=device_id, workshop_id=workshop).to_envelope(
+        occurred_at=T0 + timedelta(hours=hour)) for hour, workshop in enumerate(["w-a", "w-b", "w-a"])]
+    deliver(consumer.handler, *assignments)
+    lines = _timeline(device_id, "admin").body["steps"]
+    assert [line["payload"]["workshop_id"] for line in lines] == ["w-a", "w-b", "w-a"]
+
+
 def test_timelines_of_two_devices_do_not_mix(lot_id, device_id):
     other = call(api.handler, "POST", f"/intake/lots/{lot_id}/devices", "warehouse",
                  {**DEVICE, "serial_number": "5CG0000ABC"}).body["device_id"]

@@ -4,7 +4,7 @@ device timelines and passports.
     DONOR#<id>   DONOR
     LOT#<id>     LOT                      gsi1: DONOR#<donor> / LOT#<declared_at>#<id>
     DEVICE#<id>  DEVICE                   gsi1: LOT#<lot> / DEVICE#<registered_at>#<id>
-    DEVICE#<id>  PASSPORT | TIMELINE#<occurred_at>#<event_id>   (the summary the consumer keeps; every event)
+    DEVICE#<id>  PASSPORT | TIMELINE#<occurred_at>#<fact key>   (the summary the consumer keeps; every fact)
     SERIAL#<make#serial>  SERIAL          which device holds a serial (uniqueness guard)
     LABEL#<code> LABEL                    which device carries a label (uniqueness guard)
     IMPORT#<id>  IMPORT | REJECTED#<row>  an import job and its rejected rows
@@ -19,7 +19,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from shared.dynamo import TableReader, deserialize, serialize
-from shared.events import EventEnvelope
+from shared.events import DomainEvent, EventEnvelope
 from shared.outbox import MAX_TRANSACTION_ITEMS, ConcurrencyConflict, UnitOfWork
 from shared.paging import KeyRange, Page, query_page
 
@@ -29,6 +29,7 @@ from intake.domain.imports import ImportJob, ImportStatus
 from intake.domain.inventory import RejectedRow
 from intake.domain.lots import Lot
 from intake.domain.passport import DeviceSummary, PassportFact
+from intake.domain.timeline import fact_key
 
 BATCH_GET_MAX_KEYS = 100
 
@@ -149,23 +150,31 @@ class IntakeRepository:
                 "gsi1sk": f"DEVICE#{device.registered_at.isoformat()}#{device.device_id}"}
 
     # timeline
-    def record_in_timeline(self, envelope: EventEnvelope) -> None:
-        """One line per event; keyed by time then event id, so a redelivery rewrites the same line."""
+    def record_in_timeline(self, envelope: EventEnvelope, event: DomainEvent) -> bool:
+        """One line per fact, keyed by its time then its fact key (`timeline.fact_key`): a
+        redelivery, or the same fact announced again under a new event id, finds its line
+        written and changes nothing (False). The first announcement's event id is kept."""
+        occurred_at = envelope.occurred_at.isoformat()
+        key = fact_key(envelope.event_type, envelope.schema_version, occurred_at, event.model_dump(mode="json"))
         work = self.unit_of_work()
-        work.put({
+        work.create({
             "pk": f"DEVICE#{envelope.subject}",
-            "sk": f"TIMELINE#{envelope.occurred_at.isoformat()}#{envelope.event_id}",
+            "sk": f"TIMELINE#{occurred_at}#{key}",
             "event_id": envelope.event_id,
             "event_type": envelope.event_type,
             "source": envelope.source,
             "occurred_at": envelope.occurred_at.isoformat(),
             "correlation_id": envelope.correlation_id,
             "payload": envelope.payload,
-        })
-        work.commit()
+        }, f"{envelope.event_type} of {occurred_at} is already in the timeline")
+        try:
+            work.commit()
+            return True
+        except ConcurrencyConflict:
+            return False
 
     def timeline_page(self, device_id: str, cursor: str | None, limit: int) -> Page:
-        """The device's events in the order they happened (the sort key is their time, then id)."""
+        """The device's events in the order they happened (the sort key is their time, then the fact key)."""
         return self._page(KeyRange.of_table(f"DEVICE#{device_id}", "TIMELINE#"), cursor, limit)
 
     # passport

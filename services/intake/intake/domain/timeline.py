@@ -12,6 +12,8 @@ type that is not listed shows no payload at all, so a new event cannot leak by d
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,6 +28,20 @@ JOURNEY_FIELDS: Mapping[str, tuple[str, ...]] = {
     # DeviceReserved, ReservationReleased, DeviceSold, SaleCancelled, DeviceHandedOver and
     # WarrantyClaimOpened are about the beneficiary's side: the step shows, its payload does not.
 }
+
+def fact_key(event_type: str, schema_version: int, occurred_at: str, payload: Mapping[str, Any]) -> str:
+    """What makes a timeline line the same fact, whatever event id announced it.
+
+    A service that announces a fact again (a stream replayed, an outbox item re-published, a
+    DeviceReceived rebuilt from the device's record) gives it a fresh event id but the same
+    type, moment and payload: the line must not appear twice. The moment is part of the key so
+    that a genuine repeat (a work order given back to a workshop it had before) stays a line
+    of its own. `payload` is the contract's JSON form, so that equal facts hash equally.
+    """
+    canonical = json.dumps([event_type, schema_version, occurred_at, payload], sort_keys=True,
+                           separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:32]
+
 
 FULL_STEP_KEYS = ("occurred_at", "event_type", "source", "event_id", "correlation_id", "payload")
 

@@ -19,7 +19,8 @@ repository = functools.cache(IntakeRepository)
 
 
 def record_device_event(event: DomainEvent, envelope: EventEnvelope) -> None:
-    repository().record_in_timeline(envelope)
+    if not repository().record_in_timeline(envelope, event):
+        logger.info("the timeline already has this fact", extra={"event_type": envelope.event_type})
     for fact in facts_from(event):
         if not repository().record_passport_fact(envelope.subject, fact, envelope.occurred_at):
             logger.info("the summary already has a newer fact", extra={"fact": fact.name})

@@ -52,7 +52,7 @@ def differences(before: dict[str, dict], after: dict[str, dict]) -> list[str]:
 def test_every_event_delivered_three_times_has_its_effects_once(local_cloud: LocalCloud, journey, figures):
     run, events = journey
     before = whole_state(local_cloud)
-    timeline_before = local_cloud.expect(200, "GET", f"/intake/devices/{run.device_id}/timeline", "admin")["steps"]
+    timeline_before = local_cloud.expect(200, "GET", f"/intake/devices/{run.device_id}/timeline", "admin")["items"]
 
     for _ in range(DELIVERIES - 1):  # each was delivered once already, by its own publisher
         publish(local_cloud, events)
@@ -65,7 +65,7 @@ def test_every_event_delivered_three_times_has_its_effects_once(local_cloud: Loc
     figures.correct = figures.sent if not changed else 0
     figures.note = f"{len(events)} real events × {DELIVERIES} deliveries to every consumer, 4 tables compared whole"
     assert changed == []
-    timeline = local_cloud.expect(200, "GET", f"/intake/devices/{run.device_id}/timeline", "admin")["steps"]
+    timeline = local_cloud.expect(200, "GET", f"/intake/devices/{run.device_id}/timeline", "admin")["items"]
     assert timeline == timeline_before
     assert [step["event_id"] for step in timeline] == [e.event_id for e in events]
     assert local_cloud.call("GET", f"/sales/quotes/{run.device_id}", "pos").status_code == 404  # still sold
@@ -88,5 +88,5 @@ def test_the_same_facts_announced_again_under_new_event_ids_change_nothing(local
     figures.correct = figures.sent if not changed else 0
     figures.note = f"{len(again)} facts re-announced under new ids, 4 tables compared whole"
     assert changed == []
-    timeline = local_cloud.expect(200, "GET", f"/intake/devices/{run.device_id}/timeline", "admin")["steps"]
+    timeline = local_cloud.expect(200, "GET", f"/intake/devices/{run.device_id}/timeline", "admin")["items"]
     assert [step["event_id"] for step in timeline] == [e.event_id for e in events]

@@ -88,7 +88,7 @@ def test_events_delivered_in_a_random_order_end_in_the_right_timelines_and_passp
     wrong, lost, duplicated = [], 0, 0
     for device, kind in zip(devices, kinds):
         device_id, expected = device["device_id"], journeys[device["device_id"]]
-        steps = local_cloud.expect(200, "GET", f"/intake/devices/{device_id}/timeline", "admin")["steps"]
+        steps = local_cloud.expect(200, "GET", f"/intake/devices/{device_id}/timeline", "admin")["items"]
         arrived = [s["event_id"] for s in steps[1:]]  # after the real DeviceReceived
         lost += len({e.event_id for e in expected} - set(arrived))
         duplicated += len(arrived) - len(set(arrived))

@@ -115,14 +115,14 @@ def test_the_same_fact_announced_again_under_a_new_event_id_appears_once(device_
     again = first.model_copy(update={"event_id": "re-published-1", "correlation_id": "re-published-1"})
     deliver(consumer.handler, first)
     deliver(consumer.handler, again, again.model_copy(update={"event_id": "re-published-2"}))
-    assert [line["event_id"] for line in _timeline(device_id, "admin").body["steps"]] == [first.event_id]
+    assert [line["event_id"] for line in _timeline(device_id, "admin").body["items"]] == [first.event_id]
 
 
 def test_a_device_given_back_to_a_workshop_it_had_before_shows_each_assignment(device_id):
     assignments = [WorkOrderAssigned(device_id=device_id, workshop_id=workshop).to_envelope(
         occurred_at=T0 + timedelta(hours=hour)) for hour, workshop in enumerate(["w-a", "w-b", "w-a"])]
     deliver(consumer.handler, *assignments)
-    lines = _timeline(device_id, "admin").body["steps"]
+    lines = _timeline(device_id, "admin").body["items"]
     assert [line["payload"]["workshop_id"] for line in lines] == ["w-a", "w-b", "w-a"]
 
 

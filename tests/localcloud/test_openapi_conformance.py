@@ -1,0 +1,100 @@
+"""Every served OpenAPI document holds: schemathesis generates requests from each operation of the
+five documents (four services and the keys API) and sends them to the running local cloud.
+
+A response fails the test if it is a server error (5xx), has a status its operation does not list,
+a content type it does not list, or a body that does not match the listed schema. Requests are
+sent with the administrator's key, who may call every route: the refusals a partner meets (401,
+403, 404 out of reach) are the authorization matrix's subject (tests/security/).
+
+The fuzzer writes whatever the documents allow (price grids, policies, workshops with capacity,
+referrals), so it runs on a local cloud of its own: nothing it writes reaches the other tests.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+
+import pytest
+import requests
+import schemathesis
+from schemathesis.engine import Status, from_schema
+from schemathesis.engine.events import (
+    EngineFinished,
+    FatalError,
+    FuzzScenarioFinished,
+    NonFatalError,
+    ScenarioFinished,
+)
+
+from tests.conftest import started_local_cloud
+from tests.localcloud.cloud import LocalCloud
+
+DOCUMENTS = ["intake", "refurb", "allocation", "sales", "access"]
+ADMIN = {"Authorization": "Bearer dev-admin-key"}
+CHECKS = ["not_a_server_error", "status_code_conformance", "content_type_conformance",
+          "response_schema_conformance"]
+# Generated cases per operation and phase (examples, coverage, fuzzing): about 3,000 requests in
+# all, a few minutes on 2 cores.
+MAX_EXAMPLES = 10
+# A fixed seed: `make test` sends the same requests every time (raise MAX_EXAMPLES or change the
+# seed to look further).
+SEED = 20261202
+WORKERS = 2
+
+
+@pytest.fixture(scope="module")
+def fuzzed_cloud(tmp_path_factory) -> LocalCloud:
+    with started_local_cloud(tmp_path_factory.mktemp("fuzzed-cloud")) as cloud:
+        yield cloud
+
+
+def served_document(cloud: LocalCloud, service: str):
+    """The document as the service serves it, aimed at the service's prefix on the HTTP API."""
+    config = schemathesis.Config()
+    config.update(seed=SEED, max_failures=None)
+    project = config.projects.override
+    project.update(base_url=f"{cloud.base_url}/{service}", headers=ADMIN, workers=WORKERS,
+                   request_timeout=60, request_retries=1)
+    project.phases.update(phases=["examples", "coverage", "fuzzing"])
+    project.checks.update(included_check_names=CHECKS)
+    project.generation.update(max_examples=MAX_EXAMPLES, database="none")
+    return schemathesis.openapi.from_url(f"{cloud.base_url}/{service}/openapi?format=json", config=config,
+                                         headers=ADMIN, timeout=60)
+
+
+@pytest.mark.parametrize("service", DOCUMENTS)
+def test_every_answer_is_documented(fuzzed_cloud: LocalCloud, service: str):
+    schema = served_document(fuzzed_cloud, service)
+    listed = {operation.ok().label for operation in schema.get_all_operations()}
+    exercised, statuses, failures, errors = set(), Counter(), [], []
+    started = time.monotonic()
+    for event in from_schema(schema).execute():
+        if isinstance(event, (ScenarioFinished, FuzzScenarioFinished)):
+            recorder = event.recorder
+            if recorder.interactions:
+                exercised.add(recorder.label)
+            statuses.update(i.response.status_code for i in recorder.interactions.values() if i.response)
+            failures += [f"{recorder.label}: {check.name} — {_describe(check)}"
+                         for checks in recorder.checks.values() for check in checks if check.status is Status.FAILURE]
+        elif isinstance(event, (NonFatalError, FatalError)):
+            errors.append(f"{getattr(event, 'label', '')}: {getattr(event, 'info', event)}")
+        elif isinstance(event, EngineFinished):
+            stop_reason = event.stop_reason
+    cases = sum(statuses.values())
+    server_errors = sum(n for status, n in statuses.items() if status >= 500)
+    print(f"\n{service}: {len(exercised)}/{len(listed)} operations, {cases} cases in "
+          f"{time.monotonic() - started:.0f} s, {server_errors} server errors; statuses "
+          + ", ".join(f"{status}×{n}" for status, n in sorted(statuses.items())))
+    assert not errors, "\n".join(errors)
+    assert not failures, "\n".join(sorted(set(failures)))
+    assert stop_reason.value == "completed"
+    assert listed == exercised, f"never called: {sorted(listed - exercised)}"
+
+
+def _describe(check) -> str:
+    info = check.failure_info
+    if info is None:
+        return ""
+    failure = info.failure
+    return f"{failure.title}: {failure.message}"[:400] + f"\n    {info.code_sample}"

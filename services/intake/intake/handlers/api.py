@@ -193,7 +193,7 @@ def reject_at_reception(lot_id: str, rejection: RejectionAtReception):
 # ── imports ──────────────────────────────────────────────────────────────────────────────
 
 @app.post("/lots/<lot_id>/imports", responses={
-    202: {"description": "Queued"}, 200: {"description": "This file was already imported into the lot"},
+    202: {"description": "Queued"}, 200: {"description": "This file was already submitted to the lot: its import so far"},
     413: {"description": "A file too large for one upload", **ERROR_CONTENT},
     415: {"description": "A text body that was not UTF-8", **ERROR_CONTENT}})
 def import_inventory(lot_id: str):

@@ -37,8 +37,8 @@ class PriceGrid(BaseModel):
     def _in_cents(cls, prices: dict[DeviceType, dict[Grade, Decimal]]) -> dict[DeviceType, dict[Grade, Decimal]]:
         try:
             return {t: {g: p.quantize(CENT) for g, p in row.items()} for t, row in prices.items()}
-        except InvalidOperation:  # too many digits to be a price in cents
-            raise ValueError("every price is an amount in euros, with at most 2 decimals") from None
+        except InvalidOperation:  # more digits than a price in cents can hold
+            raise ValueError("a price is an amount in euros, such as 90 or 89.90") from None
 
     @model_validator(mode="after")
     def _within_bounds(self) -> PriceGrid:

@@ -60,7 +60,7 @@ class KeyRequest(BaseModel):
 
 # Not `app.replayable`: a replay store would keep the answer, and the answer holds the key.
 # A retried issue makes a second key; the unused one is listed and can be revoked.
-@app.post("/keys")
+@app.post("/keys", status_code=201)
 def issue_key(request: KeyRequest) -> Any:
     admin = app.partner()
     secret, key = store().issue(request.partner_id, request.role, request.territory,

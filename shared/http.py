@@ -3,6 +3,11 @@
 Each service has one proxy route on the HTTP API (`ANY /<service>/{proxy+}`); the router
 strips that prefix, validates bodies and parameters against the pydantic models of the
 route signatures (422 naming the field), and maps the shared errors to status codes.
+
+Each service serves its OpenAPI document at `GET /<service>/openapi?format=json` (any partner's
+key). Every operation in it lists the statuses the route can answer: its success, and the
+refusals this module and the route's access rule make possible (`documented_responses`), each
+with the one error body (`ErrorBody`).
 """
 
 from __future__ import annotations
@@ -15,12 +20,19 @@ from collections.abc import Mapping
 from typing import Any, Callable
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.middlewares.openapi_validation import OpenAPIRequestValidationMiddleware
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
+from aws_lambda_powertools.event_handler.openapi.models import Server
 from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
     IdempotencyValidationError,
 )
+
+from pydantic import BaseModel, Field
 
 from shared.access import (
     OPENAPI_ACCESS,
@@ -39,6 +51,8 @@ from shared.outbox import ConcurrencyConflict
 from shared.partners import Partner, partner_from_authorizer
 
 IDEMPOTENCY_KEY_HEADER = "idempotency-key"
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+METHODS_WITH_A_BODY = frozenset({"POST", "PUT", "PATCH"})
 
 _STATUS_OF: dict[type[Exception], tuple[HTTPStatus, str | None]] = {
     NotFound: (HTTPStatus.NOT_FOUND, None),
@@ -53,6 +67,65 @@ _STATUS_OF: dict[type[Exception], tuple[HTTPStatus, str | None]] = {
         HTTPStatus.UNPROCESSABLE_ENTITY, "this Idempotency-Key was already used with a different body",
     ),
 }
+
+
+class Problem(BaseModel):
+    loc: list[str | int] = Field(description="Where: body, query or path, then the field")
+    msg: str
+    type: str
+
+
+class ErrorBody(BaseModel):
+    """Every refusal. The HTTP API's own 401 (no key) and 403 (a key nobody holds) carry only `message`."""
+
+    message: str
+    error: str = Field("", description="The status' phrase")
+    detail: list[Problem] = Field(default_factory=list, description="Each invalid field (a 422 on the request's shape)")
+
+
+# An operation's response whose body is an ErrorBody (for a route's own `responses=`).
+ERROR_CONTENT = {"content": {content_types.APPLICATION_JSON: {"model": ErrorBody}}}
+
+_REFUSALS: dict[int, str] = {
+    400: "A malformed header (X-Correlation-Id)",
+    401: "No API key",
+    403: "A key no partner holds, or a role the route does not grant",
+    404: "No such object, or not within the caller's reach",
+    409: "Refused in the object's current state, a concurrent change, or an Idempotency-Key in progress",
+    415: "A body that is not application/json",
+    422: "A value that is invalid, or values that make no sense together",
+}
+
+
+def documented_responses(method: str, rule: str, access: Access, success: int,
+                         declared: Mapping[int, dict] | None = None) -> dict[int, dict]:
+    """The statuses the route can answer, for its OpenAPI operation: the route's own (`declared`,
+    or its success status) and the refusals shared by every route like it, so none can forget one."""
+    refusals = [400, 422]
+    if not access.public:
+        refusals += [401, 403]
+    if access.kind or "<" in rule:
+        refusals.append(404)
+    if method in WRITE_METHODS:
+        refusals.append(409)
+    if method in METHODS_WITH_A_BODY:
+        refusals.append(415)
+    responses = {status: {"description": _REFUSALS[status], **ERROR_CONTENT} for status in sorted(refusals)}
+    return {**responses, **(declared or {success: {"description": "Successful Response"}})}
+
+
+class _JsonBodiesOnly(OpenAPIRequestValidationMiddleware):
+    """Request bodies are JSON: a form or multipart body is a 415 before anything parses it (a
+    multipart type without a boundary used to fail the function, a 502)."""
+
+    def _get_body(self, app: Any) -> dict[str, Any]:
+        content_type = app.current_event.headers.get("content-type", "").strip().lower()
+        if content_type and not content_type.startswith(content_types.APPLICATION_JSON):
+            raise RequestUnsupportedContentType("Unsupported content type", errors=[
+                {"type": "unsupported_content_type", "loc": ("body",), "msg": "send the body as application/json",
+                 "input": {}, "ctx": {}},
+            ])
+        return super()._get_body(app)
 
 
 def error_response(status: HTTPStatus, message: str) -> Response:
@@ -91,13 +164,17 @@ class ServiceApi(APIGatewayHttpResolver):
         self.access = {OPENAPI_ROUTE: OPENAPI_ACCESS, **access}
         self._current_access: Access | None = None
         super().__init__(enable_validation=True, strip_prefixes=[f"/{service}"])
+        self._request_validation_middleware = _JsonBodiesOnly()
         self.service = service
-        self.enable_swagger(path="/openapi", title=f"Seconde Vie — {service} API")
+        # The document's paths lack the prefix the HTTP API routes on: its server says it.
+        self.enable_swagger(path="/openapi", title=f"Seconde Vie — {service} API", servers=[Server(url=f"/{service}")])
         for error_class, (status, message) in _STATUS_OF.items():
             self.exception_handler(error_class)(
                 lambda error, status=status, message=message: error_response(status, message or str(error))
             )
         self.exception_handler(RequestValidationError)(invalid_request_response)
+        self.exception_handler(RequestUnsupportedContentType)(
+            lambda error: error_response(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "send the body as application/json"))
         self._replay_once: Callable[..., dict] | None = None
         self._pending_route: Callable[[], dict] | None = None
         self._replay_config = IdempotencyConfig(
@@ -113,11 +190,19 @@ class ServiceApi(APIGatewayHttpResolver):
         return super().resolve(event, context)
 
     def route(self, rule: str, method: Any, *args: Any, **kwargs: Any) -> Callable:
-        register = super().route(rule, method, *args, **kwargs)
-        keys = [route_key(m, rule) for m in ((method,) if isinstance(method, str) else method)]
+        methods = (method,) if isinstance(method, str) else tuple(method)
+        keys = [route_key(m, rule) for m in methods]
         undeclared = [key for key in keys if key not in self.access]
         if undeclared:
             raise UndeclaredRoute(f"{', '.join(undeclared)}: say who may call it in {self.service}/access.py")
+        # app.get() & co. pass Powertools' options by position: bind them to add the responses
+        options = inspect.signature(super().route).bind(rule, method, *args, **kwargs)
+        options.apply_defaults()
+        if len(methods) == 1:
+            options.arguments["responses"] = documented_responses(
+                methods[0].upper(), rule, self.access[keys[0]], options.arguments["status_code"],
+                options.arguments["responses"])
+        register = super().route(*options.args, **options.kwargs)
 
         def decorator(func: Callable) -> Callable:
             @functools.wraps(func)

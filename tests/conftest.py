@@ -8,12 +8,14 @@ The other tiers never start it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -35,7 +37,13 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(scope="session")
 def local_cloud(tmp_path_factory) -> LocalCloud:
-    workdir = tmp_path_factory.mktemp("localcloud")
+    with started_local_cloud(tmp_path_factory.mktemp("localcloud")) as cloud:
+        yield cloud
+
+
+@contextlib.contextmanager
+def started_local_cloud(workdir: Path) -> Iterator[LocalCloud]:
+    """A local cloud of its own on a free port, as `make up` starts it; stopped on leaving."""
     state_file, log_file = workdir / "state.json", workdir / "up.log"
     env = {k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"}
     env |= {"LOCALCLOUD_PORT": str(free_port()), "LOCALCLOUD_STATE_FILE": str(state_file), "PYTHONUNBUFFERED": "1"}
@@ -51,12 +59,14 @@ def local_cloud(tmp_path_factory) -> LocalCloud:
             pytest.fail(f"the local cloud did not start:\n{log_file.read_text()}", pytrace=False)
         time.sleep(0.2)
     state = json.loads(state_file.read_text())
-    yield LocalCloud(endpoint=state["endpoint"], base_url=state["base_url"], outputs=state["outputs"])
-    process.send_signal(signal.SIGTERM)
     try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
+        yield LocalCloud(endpoint=state["endpoint"], base_url=state["base_url"], outputs=state["outputs"])
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
 
 
 THIN_PATH_WORKSHOP = "workshop-rennes"

@@ -401,3 +401,21 @@ def test_workshop_figures_count_devices_per_day_median_step_times_and_scrap_rate
                            query={"since": "2026-12-01", "until": "2026-11-01"})
     assert reversed_period.status == 422
     assert reversed_period.body["message"].startswith("until: 2026-11-01 is before since (2026-12-01)")
+
+
+def test_figures_over_more_than_a_year_are_refused_naming_the_limit(table):
+    register()
+    too_long = call(api.handler, "GET", "/refurb/workshops/workshop-rennes/figures", "admin",
+                    query={"since": "0621-02-23", "until": "2817-02-17"})  # every day of it would be listed
+    assert too_long.status == 422
+    assert too_long.body["message"].startswith("since: a period of at most 366 days")
+    a_year = call(api.handler, "GET", "/refurb/workshops/workshop-rennes/figures", "admin",
+                  query={"since": "2025-01-01", "until": "2025-12-31"})
+    assert (a_year.status, len(a_year.body["per_day"])) == (200, 365)
+
+
+def test_figures_until_the_first_days_of_the_calendar_start_on_its_first_day(table):
+    register()
+    figures = call(api.handler, "GET", "/refurb/workshops/workshop-rennes/figures", "admin",
+                   query={"until": "0001-01-05"})
+    assert (figures.status, figures.body["since"]) == (200, "0001-01-01")

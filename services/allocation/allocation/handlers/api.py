@@ -111,7 +111,8 @@ def health() -> dict[str, str]:
     return {"service": "allocation", "status": "ok"}
 
 
-@app.put("/partners/<partner_id>")
+@app.put("/partners/<partner_id>", responses={
+    201: {"description": "Registered"}, 200: {"description": "Already registered: changed, or as it was"}})
 def register_partner(partner_id: PartnerId, registration: PartnerRegistration):
     """An administrator registers a referral partner, or changes its registration."""
     for _ in range(2):
@@ -139,7 +140,7 @@ def get_partner(partner_id: PartnerId) -> dict[str, Any]:
     return _partner_view(partner)
 
 
-@app.post("/referrals")
+@app.post("/referrals", status_code=201)
 @app.replayable
 def refer(request: ReferralRequest):
     partner = app.partner()

@@ -16,7 +16,7 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from shared.errors import NotFound, RuleViolation
-from shared.http import ServiceApi, error_response, json_response
+from shared.http import ERROR_CONTENT, ServiceApi, error_response, json_response
 from shared.observability import entry_point, logger
 from shared.outbox import ConcurrencyConflict
 from shared.paging import DEFAULT_LIMIT, Cursor, Limit, Page
@@ -73,6 +73,8 @@ class DocumentFormat(StrEnum):
 
 
 Format = Annotated[DocumentFormat, Query(alias="format", description="json (default) or pdf")]
+DOCUMENT_RESPONSES = {200: {"description": "The document, as JSON or as a PDF (?format=pdf)", "content": {
+    "application/json": {}, "application/pdf": {"schema": {"type": "string", "format": "binary"}}}}}
 ExtraYears = Annotated[Decimal, Query(
     gt=0, le=MAX_EXTRA_YEARS_OF_USE, decimal_places=2,
     description="Extra years of use assumed for a reused device in the CO2 estimate")]
@@ -85,7 +87,8 @@ def health() -> dict[str, str]:
 
 # ── donors ───────────────────────────────────────────────────────────────────────────────
 
-@app.post("/donors")
+@app.post("/donors", responses={
+    201: {"description": "Registered"}, 200: {"description": "Already registered, the same way"}})
 def register_donor(registration: DonorRegistration):
     """An administrator registers a donor partner; the same registration again changes nothing."""
     for _ in range(2):
@@ -112,7 +115,7 @@ def get_donor(donor_id: str) -> dict[str, Any]:
 
 # ── lots ─────────────────────────────────────────────────────────────────────────────────
 
-@app.post("/lots")
+@app.post("/lots", status_code=201)
 @app.replayable
 def declare_lot(declaration: LotDeclaration):
     partner = app.partner()
@@ -165,7 +168,7 @@ def change_lot_status(lot_id: str, change: LotStatusChange):
     return json_response(200, _lot_view(lot))
 
 
-@app.post("/lots/<lot_id>/devices")
+@app.post("/lots/<lot_id>/devices", status_code=201)
 @app.replayable
 def receive_device(lot_id: str, declaration: DeviceDeclaration):
     device = reception.receive_new(repository(), _visible_lot(lot_id), declaration,
@@ -174,7 +177,7 @@ def receive_device(lot_id: str, declaration: DeviceDeclaration):
     return json_response(201, _device_view(device))
 
 
-@app.post("/lots/<lot_id>/rejections")
+@app.post("/lots/<lot_id>/rejections", status_code=201)
 @app.replayable
 def reject_at_reception(lot_id: str, rejection: RejectionAtReception):
     device = reception.reject_new(repository(), _visible_lot(lot_id), rejection, correlation_id=app.correlation_id())
@@ -184,7 +187,10 @@ def reject_at_reception(lot_id: str, rejection: RejectionAtReception):
 
 # ── imports ──────────────────────────────────────────────────────────────────────────────
 
-@app.post("/lots/<lot_id>/imports")
+@app.post("/lots/<lot_id>/imports", responses={
+    202: {"description": "Queued"}, 200: {"description": "This file was already submitted to the lot: its import so far"},
+    413: {"description": "A file too large for one upload", **ERROR_CONTENT},
+    415: {"description": "A text body that was not UTF-8", **ERROR_CONTENT}})
 def import_inventory(lot_id: str):
     """The raw CSV file as the body. A donor's file declares devices; the warehouse's receives them."""
     partner = app.partner()
@@ -258,21 +264,21 @@ def get_passport(label_code: str) -> dict[str, Any]:
 # Whoever sees a lot (its donor, the warehouse, an administrator) gets its documents; a donor
 # only its own. JSON by default, the PDF with ?format=pdf.
 
-@app.get("/lots/<lot_id>/documents/donation-certificate")
+@app.get("/lots/<lot_id>/documents/donation-certificate", responses=DOCUMENT_RESPONSES)
 def get_donation_certificate(lot_id: str, as_format: Format = DocumentFormat.JSON):
     lot = _visible_lot(lot_id)
     document = donor_documents.donation_certificate_of(repository(), lot, _today())
     return _document_response(document, as_format, f"attestation-de-don-{lot_id}")
 
 
-@app.get("/devices/<device_id>/documents/erasure-certificate")
+@app.get("/devices/<device_id>/documents/erasure-certificate", responses=DOCUMENT_RESPONSES)
 def get_erasure_certificate(device_id: str, as_format: Format = DocumentFormat.JSON):
     device = _visible_device(device_id)
     document = donor_documents.erasure_certificate_of(repository(), device, _today())
     return _document_response(document, as_format, f"certificat-effacement-{device.label_code}")
 
 
-@app.get("/lots/<lot_id>/documents/impact-report")
+@app.get("/lots/<lot_id>/documents/impact-report", responses=DOCUMENT_RESPONSES)
 def get_lot_impact_report(lot_id: str, as_format: Format = DocumentFormat.JSON,
                           extra_years: ExtraYears = DEFAULT_EXTRA_YEARS_OF_USE):
     lot = _visible_lot(lot_id)
@@ -280,7 +286,7 @@ def get_lot_impact_report(lot_id: str, as_format: Format = DocumentFormat.JSON,
     return _document_response(document, as_format, f"rapport-impact-lot-{lot_id}")
 
 
-@app.get("/donors/<donor_id>/documents/impact-report")
+@app.get("/donors/<donor_id>/documents/impact-report", responses=DOCUMENT_RESPONSES)
 def get_donor_impact_report(donor_id: str, as_format: Format = DocumentFormat.JSON,
                             extra_years: ExtraYears = DEFAULT_EXTRA_YEARS_OF_USE):
     donor = _visible_donor(donor_id)

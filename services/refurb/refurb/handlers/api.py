@@ -32,6 +32,8 @@ app = ServiceApi("refurb", ROUTES)
 # One repository per warm function; its boto3 client is made on first use.
 repository = functools.cache(RefurbRepository)
 
+# The figures list every day of their period: a period of centuries would not fit in one answer.
+MAX_FIGURES_DAYS = 366
 PARTNER_ID = r"^[a-z0-9][a-z0-9._-]{0,79}$"
 WorkshopId = Annotated[str, Path(pattern=PARTNER_ID)]
 
@@ -136,9 +138,12 @@ def workshop_figures(workshop_id: WorkshopId,
                      ) -> dict[str, Any]:
     _own_workshop(workshop_id)
     until = until or workflow.now().date()
-    since = since or until - timedelta(days=29)
+    if since is None:  # the last 30 days (a date near year 1 has fewer before it)
+        since = until - min(timedelta(days=29), until - date.min)
     if until < since:
         raise InvalidInput(f"until: {until} is before since ({since}): say the first day, then the last")
+    if (until - since).days >= MAX_FIGURES_DAYS:
+        raise InvalidInput(f"since: a period of at most {MAX_FIGURES_DAYS} days, from {since} to {until} is longer")
     return workflow.figures(repository(), workshop_id, since, until)
 
 

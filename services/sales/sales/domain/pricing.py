@@ -6,7 +6,7 @@ above the legal cap on the solidarity resale of a donated device of its type.
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
@@ -35,7 +35,10 @@ class PriceGrid(BaseModel):
     @field_validator("prices")
     @classmethod
     def _in_cents(cls, prices: dict[DeviceType, dict[Grade, Decimal]]) -> dict[DeviceType, dict[Grade, Decimal]]:
-        return {t: {g: p.quantize(CENT) for g, p in row.items()} for t, row in prices.items()}
+        try:
+            return {t: {g: p.quantize(CENT) for g, p in row.items()} for t, row in prices.items()}
+        except InvalidOperation:  # more digits than a price in cents can hold
+            raise ValueError("a price is an amount in euros, such as 90 or 89.90") from None
 
     @model_validator(mode="after")
     def _within_bounds(self) -> PriceGrid:

@@ -77,7 +77,7 @@ def get_quote(device_id: str) -> dict[str, Any]:
             "price_eur": str(checkout.price_of(repository(), reservation))}
 
 
-@app.post("/sales")
+@app.post("/sales", status_code=201)
 @app.replayable
 def sell(request: SaleRequest):
     point_of_sale = app.partner()
@@ -115,7 +115,7 @@ def record_accompaniment(sale_id: str, outcome: AccompanimentOutcome) -> dict[st
     return _view(checkout.record_accompaniment(repository(), _own_sale(sale_id), outcome.attended))
 
 
-@app.post("/sales/<sale_id>/warranty-claims")
+@app.post("/sales/<sale_id>/warranty-claims", status_code=201)
 @app.replayable
 def open_warranty_claim(sale_id: str, claim: WarrantyClaimRequest):
     today = clock.today()

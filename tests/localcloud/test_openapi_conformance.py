@@ -1,5 +1,5 @@
 """Every served OpenAPI document holds: schemathesis generates requests from each operation of the
-five documents (four services and the keys API) and sends them to the running local cloud, twice:
+six documents (four services, the keys API and the operations API) and sends them to the running local cloud, twice:
 with generated ids (examples, coverage and fuzzing phases), then with the ids of real objects, one
 device's journey through all four services, so that generated bodies reach the rules behind.
 
@@ -32,7 +32,7 @@ from devtools import thin_path
 from tests.conftest import THIN_PATH_WORKSHOP, started_local_cloud
 from tests.localcloud.cloud import LocalCloud
 
-DOCUMENTS = ["intake", "refurb", "allocation", "sales", "access"]
+DOCUMENTS = ["intake", "refurb", "allocation", "sales", "access", "operations"]
 ADMIN = {"Authorization": "Bearer dev-admin-key"}
 CHECKS = ["not_a_server_error", "status_code_conformance", "content_type_conformance",
           "response_schema_conformance"]

@@ -53,10 +53,14 @@ def source_signature() -> tuple:
     return tuple(sorted((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files if p.exists()))
 
 
-def report(endpoint: str, deployment: Deployment, *, previous_base_url: str | None = None) -> str:
+def report(endpoint: str, deployment: Deployment, *, emulator: Emulator | None = None,
+           previous_base_url: str | None = None) -> str:
     base_url = partner_base_url(endpoint, deployment)
     STATE_FILE.parent.mkdir(exist_ok=True)
-    STATE_FILE.write_text(json.dumps({"endpoint": endpoint, "base_url": base_url, "outputs": deployment.outputs}, indent=2))
+    running = {"endpoint": endpoint, "base_url": base_url, "outputs": deployment.outputs}
+    if emulator and emulator.process:
+        running["emulator_pid"] = emulator.process.pid
+    STATE_FILE.write_text(json.dumps(running, indent=2))
     print(f"stack {deployment.stack_name} ready in {deployment.seconds:.1f} s")
     print(f"local cloud endpoint: {endpoint}")
     if previous_base_url and previous_base_url != base_url:
@@ -131,12 +135,12 @@ def main(argv: list[str] | None = None) -> int:
         session = session_for(endpoint)
         if emulator and emulator.state_dir:
             print(describe_restored(emulator, session))
-        base_url = report(endpoint, deploy(session))
+        base_url = report(endpoint, deploy(session), emulator=emulator)
         if args.command == "up" and not args.once:
             checks = []
             if emulator:
                 def back(deployment: Deployment) -> None:
-                    report(endpoint, deployment, previous_base_url=base_url)
+                    report(endpoint, deployment, emulator=emulator, previous_base_url=base_url)
                 checks.append(Supervisor(emulator, session, on_back=back).check)
             if args.no_watch:
                 print("running — Ctrl-C stops everything")

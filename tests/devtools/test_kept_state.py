@@ -1,0 +1,152 @@
+"""`make up` keeps the local cloud's state: a clean stop and a start find every table item, every
+queued message and the same partners' URL; a `kill -9` of the emulator is noticed by `up`,
+which names the last save and what was answered after it, starts the emulator again from
+that save and redeploys.
+
+Each test runs `python -m devtools.localcloud up --state-dir <tmp>` as `make up` does, on a
+free port, and talks to it with real HTTP and boto3. They need ministack (`make install`),
+not the session's local cloud, and are marked `localcloud` so `make unit` leaves them out.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from devtools.localcloud.emulator import free_port
+from devtools.localcloud.paths import ROOT
+from tests.localcloud.cloud import LocalCloud, eventually
+
+pytestmark = pytest.mark.localcloud
+
+START_TIMEOUT = 180
+
+
+@dataclass
+class Up:
+    """One `up` process and what it wrote: its report file and its output."""
+
+    process: subprocess.Popen
+    state_file: Path
+    log_file: Path
+
+    def output(self) -> str:
+        return self.log_file.read_text()
+
+    def running(self) -> dict:
+        return json.loads(self.state_file.read_text())
+
+    def cloud(self) -> LocalCloud:
+        state = self.running()
+        return LocalCloud(endpoint=state["endpoint"], base_url=state["base_url"], outputs=state["outputs"])
+
+    def stop(self) -> None:
+        """What Ctrl-C does: `up` stops the emulator cleanly, which saves its state."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+@pytest.fixture
+def start_up(tmp_path):
+    port, started = free_port(), []
+
+    def start(*arguments: str) -> Up:
+        run = len(started)
+        state_file, log_file = tmp_path / f"running-{run}.json", tmp_path / f"up-{run}.log"
+        env = {k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"}
+        env |= {"LOCALCLOUD_PORT": str(port), "LOCALCLOUD_STATE_FILE": str(state_file), "PYTHONUNBUFFERED": "1"}
+        with open(log_file, "w") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "devtools.localcloud", "up", "--no-watch",
+                 "--state-dir", str(tmp_path / "kept"), *arguments],
+                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            )
+        up = Up(process, state_file, log_file)
+        started.append(up)
+        deadline = time.monotonic() + START_TIMEOUT
+        while not state_file.exists():
+            if process.poll() is not None or time.monotonic() > deadline:
+                up.stop()
+                pytest.fail(f"the local cloud did not start:\n{up.output()}", pytrace=False)
+            time.sleep(0.2)
+        return up
+
+    yield start
+    for up in started:
+        up.stop()
+
+
+def workshop(name: str) -> dict:
+    return {"name": name, "territories": ["35"], "capacity": 2}
+
+
+def test_a_clean_stop_and_a_start_find_the_data_the_queued_messages_and_the_same_url(start_up):
+    first = start_up()
+    cloud = first.cloud()
+    assert "starting empty" in first.output()
+    cloud.expect(200, "PUT", "/refurb/workshops/workshop-kept", "admin", workshop("Atelier gardé"))
+    sqs = cloud.client("sqs")
+    queue = cloud.outputs["SalesDeadLetterQueueUrl"]  # nothing consumes it: a message stays until read
+    sqs.send_message(QueueUrl=queue, MessageBody='{"kept": true}')
+    first.stop()
+
+    second = start_up()
+    again = second.cloud()
+    assert again.base_url == cloud.base_url
+    assert "state restored" in second.output()
+    assert again.expect(200, "GET", "/refurb/workshops/workshop-kept", "admin")["name"] == "Atelier gardé"
+    bodies = [m["Body"] for m in sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", [])]
+    assert bodies == ['{"kept": true}']
+    # The redeploy over the restored stack changed nothing and wiped nothing: a new write works too.
+    again.expect(200, "PUT", "/refurb/workshops/workshop-after", "admin", workshop("Atelier après"))
+
+
+def test_reset_starts_from_nothing(start_up):
+    first = start_up()
+    first.cloud().expect(200, "PUT", "/refurb/workshops/workshop-wiped", "admin", workshop("Atelier effacé"))
+    first.stop()
+
+    second = start_up("--fresh")
+    assert "starting empty" in second.output()
+    assert second.cloud().call("GET", "/refurb/workshops/workshop-wiped", "admin").status_code == 404
+
+
+def test_a_killed_emulator_is_reported_restarted_from_its_last_save_and_redeployed(start_up):
+    up = start_up("--save-seconds", "3")
+    cloud = up.cloud()
+    saves_url = f"{cloud.endpoint}/_localcloud/saves"
+
+    cloud.expect(200, "PUT", "/refurb/workshops/workshop-saved", "admin", workshop("Atelier sauvé"))
+    saved = eventually(lambda: (s := cloud.http.get(saves_url).json())["changes_since_save"] == 0 and s,
+                       "the periodic save of the first write", timeout=15)
+    cloud.expect(200, "PUT", "/refurb/workshops/workshop-lost", "admin", workshop("Atelier perdu"))
+    time.sleep(1.0)  # `up` asks the emulator about its saves twice a second; the next save is 3 s away
+    os.kill(up.running()["emulator_pid"], signal.SIGKILL)
+
+    eventually(lambda: "local cloud back" in up.output(), "the local cloud back after the kill", timeout=60)
+    output = up.output()
+    assert "the emulator died" in output and "killed by SIGKILL" in output
+    saved_clock = saved["saved_at"][11:23]  # HH:MM:SS.mmm, as `up` prints it
+    assert f"last saved at {saved_clock} UTC" in output
+    assert "1 partners' write(s) through the API" in output and "are lost" in output
+    assert "partners' base URL unchanged" in output
+    assert up.process.poll() is None, "up keeps running after bringing the emulator back"
+
+    back = up.cloud()
+    assert back.base_url == cloud.base_url
+    assert back.expect(200, "GET", "/refurb/workshops/workshop-saved", "admin")["name"] == "Atelier sauvé"
+    assert back.call("GET", "/refurb/workshops/workshop-lost", "admin").status_code == 404
+    back.expect(200, "PUT", "/refurb/workshops/workshop-after-crash", "admin", workshop("Atelier d'après"))

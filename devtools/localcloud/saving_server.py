@@ -6,8 +6,8 @@ service's state to `STATE_DIR` when it shuts down cleanly and reloads it at star
 or a crash loses everything since the start. This wraps ministack's ASGI app so that, in the
 server's own event loop (so no request runs halfway through a save), the same save runs:
 
-- every `LOCALCLOUD_SAVE_SECONDS` seconds when a request that may change state came in since
-  the last save, and
+- every `LOCALCLOUD_SAVE_SECONDS` seconds (or ten times the last save's duration, if longer)
+  when a request that may change state came in since the last save, and
 - on demand: `POST /_localcloud/save`.
 
 `GET /_localcloud/saves` says when the last save was and how many state-changing requests
@@ -30,6 +30,7 @@ from ministack.core import persistence
 serve_ministack = ministack.app  # its ASGI app, kept before main() is pointed at ours
 
 SAVE_SECONDS = float(os.environ.get("LOCALCLOUD_SAVE_SECONDS", "2"))
+GAP_TO_SAVE_RATIO = 10  # the pause before a save is at least 10 times the last save's duration
 SAVE_PATH = "/_localcloud/save"
 SAVES_PATH = "/_localcloud/saves"
 # Written after each complete save: what survives a crash is what it describes.
@@ -96,7 +97,8 @@ class Saves:
         # (a queue poller deleting the messages a function handled) is saved too.
         trailing = False
         while True:
-            await asyncio.sleep(seconds)
+            # A save blocks the server: never let saving take more than a tenth of its time.
+            await asyncio.sleep(max(seconds, GAP_TO_SAVE_RATIO * (self.last or {}).get("seconds", 0)))
             if not (self.changes_since_save or trailing):
                 continue
             trailing = bool(self.changes_since_save)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -59,32 +60,64 @@ class Up:
                 self.process.wait()
 
 
+def start(port: int, state_dir: Path, workdir: Path, *arguments: str) -> Up:
+    """`up` as `make up` runs it, on `port`, keeping its state under `state_dir`."""
+    run = len(list(workdir.glob("up-*.log")))
+    state_file, log_file = workdir / f"running-{run}.json", workdir / f"up-{run}.log"
+    env = {k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"}
+    env |= {"LOCALCLOUD_PORT": str(port), "LOCALCLOUD_STATE_FILE": str(state_file), "PYTHONUNBUFFERED": "1"}
+    with open(log_file, "w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "devtools.localcloud", "up", "--no-watch", "--state-dir", str(state_dir),
+             *arguments],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        )
+    up = Up(process, state_file, log_file)
+    deadline = time.monotonic() + START_TIMEOUT
+    while not state_file.exists():
+        if process.poll() is not None or time.monotonic() > deadline:
+            up.stop()
+            pytest.fail(f"the local cloud did not start:\n{up.output()}", pytrace=False)
+        time.sleep(0.2)
+    return up
+
+
+@pytest.fixture(scope="module")
+def port() -> int:
+    # One port for the module: the kept state holds URLs with the port, and every test starts
+    # from a copy of one deployed stack's state.
+    return free_port()
+
+
+@dataclass
+class Deployed:
+    state_dir: Path
+    base_url: str
+
+
+@pytest.fixture(scope="module")
+def deployed(port, tmp_path_factory) -> Deployed:
+    """The state folder of a stack deployed once from nothing and stopped cleanly."""
+    workdir = tmp_path_factory.mktemp("deployed")
+    up = start(port, workdir / "kept", workdir)
+    try:
+        assert "starting empty" in up.output()
+        return Deployed(workdir / "kept", up.running()["base_url"])
+    finally:
+        up.stop()
+
+
 @pytest.fixture
-def start_up(tmp_path):
-    port, started = free_port(), []
+def start_up(port, deployed, tmp_path):
+    """Start `up` on a copy of the deployed state; every `up` started is stopped afterwards."""
+    shutil.copytree(deployed.state_dir, tmp_path / "kept")
+    started: list[Up] = []
 
-    def start(*arguments: str) -> Up:
-        run = len(started)
-        state_file, log_file = tmp_path / f"running-{run}.json", tmp_path / f"up-{run}.log"
-        env = {k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"}
-        env |= {"LOCALCLOUD_PORT": str(port), "LOCALCLOUD_STATE_FILE": str(state_file), "PYTHONUNBUFFERED": "1"}
-        with open(log_file, "w") as log:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "devtools.localcloud", "up", "--no-watch",
-                 "--state-dir", str(tmp_path / "kept"), *arguments],
-                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            )
-        up = Up(process, state_file, log_file)
-        started.append(up)
-        deadline = time.monotonic() + START_TIMEOUT
-        while not state_file.exists():
-            if process.poll() is not None or time.monotonic() > deadline:
-                up.stop()
-                pytest.fail(f"the local cloud did not start:\n{up.output()}", pytrace=False)
-            time.sleep(0.2)
-        return up
+    def start_again(*arguments: str) -> Up:
+        started.append(start(port, tmp_path / "kept", tmp_path, *arguments))
+        return started[-1]
 
-    yield start
+    yield start_again
     for up in started:
         up.stop()
 
@@ -93,10 +126,12 @@ def workshop(name: str) -> dict:
     return {"name": name, "territories": ["35"], "capacity": 2}
 
 
-def test_a_clean_stop_and_a_start_find_the_data_the_queued_messages_and_the_same_url(start_up):
+def test_a_clean_stop_and_a_start_find_the_data_the_queued_messages_and_the_same_url_until_a_reset(
+        start_up, deployed):
     first = start_up()
     cloud = first.cloud()
-    assert "starting empty" in first.output()
+    assert "state restored" in first.output()
+    assert cloud.base_url == deployed.base_url  # the URL of the first start from nothing
     cloud.expect(200, "PUT", "/refurb/workshops/workshop-kept", "admin", workshop("Atelier gardé"))
     sqs = cloud.client("sqs")
     queue = cloud.outputs["SalesDeadLetterQueueUrl"]  # nothing consumes it: a message stays until read
@@ -105,23 +140,18 @@ def test_a_clean_stop_and_a_start_find_the_data_the_queued_messages_and_the_same
 
     second = start_up()
     again = second.cloud()
-    assert again.base_url == cloud.base_url
-    assert "state restored" in second.output()
+    assert again.base_url == deployed.base_url
     assert again.expect(200, "GET", "/refurb/workshops/workshop-kept", "admin")["name"] == "Atelier gardé"
     bodies = [m["Body"] for m in sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", [])]
     assert bodies == ['{"kept": true}']
     # The redeploy over the restored stack changed nothing and wiped nothing: a new write works too.
     again.expect(200, "PUT", "/refurb/workshops/workshop-after", "admin", workshop("Atelier après"))
+    second.stop()
 
-
-def test_reset_starts_from_nothing(start_up):
-    first = start_up()
-    first.cloud().expect(200, "PUT", "/refurb/workshops/workshop-wiped", "admin", workshop("Atelier effacé"))
-    first.stop()
-
-    second = start_up("--fresh")
-    assert "starting empty" in second.output()
-    assert second.cloud().call("GET", "/refurb/workshops/workshop-wiped", "admin").status_code == 404
+    reset = start_up("--fresh")  # what `make reset` runs
+    assert "starting empty" in reset.output()
+    assert reset.cloud().call("GET", "/refurb/workshops/workshop-kept", "admin").status_code == 404
+    assert not sqs.receive_message(QueueUrl=reset.cloud().outputs["SalesDeadLetterQueueUrl"]).get("Messages")
 
 
 def test_a_killed_emulator_is_reported_restarted_from_its_last_save_and_redeployed(start_up):

@@ -16,6 +16,7 @@ from devtools.localcloud.deploy import Deployment, deploy
 from devtools.localcloud.emulator import Emulator
 
 RETRY_START_SECONDS = 5.0
+STALE_SAVE_SECONDS = 60.0  # changes unsaved for longer than this (and 20 intervals) are reported
 
 
 def _clock(moment: datetime) -> str:
@@ -47,9 +48,13 @@ def describe_restored(emulator: Emulator, session) -> str:
     if not save:
         return f"no saved state in {emulator.state_dir}: starting empty (kept there from now on, saved every " \
                f"{emulator.save_seconds:g} s while it changes; `make reset` starts clean)"
-    held = inventory(session)
-    return (f"state restored from {emulator.state_dir} as saved at {_clock(_saved_at(save))}: "
-            f"{held['tables']} tables ({held['items']} items), {held['queues']} queues ({held['messages']} messages)")
+    restored = f"state restored from {emulator.state_dir} as saved at {_clock(_saved_at(save))}"
+    try:
+        held = inventory(session)
+    except Exception as error:  # only a summary: never a reason to stop
+        return f"{restored} (could not count what it holds: {error})"
+    return (f"{restored}: {held['tables']} tables ({held['items']} items), "
+            f"{held['queues']} queues ({held['messages']} messages)")
 
 
 class Supervisor:
@@ -63,6 +68,7 @@ class Supervisor:
         self.out = out
         self.last_seen: tuple[datetime, dict] | None = None  # the emulator's last answer about its saves
         self.retry_at = 0.0
+        self.warned_late = False
 
     def say(self, line: str) -> None:
         print(line, file=self.out, flush=True)
@@ -78,10 +84,22 @@ class Supervisor:
                 saves = self.emulator.saves()
                 if saves is not None:
                     self.last_seen = (datetime.now(timezone.utc), saves)
+                    self._warn_if_not_saving(saves)
             return
         self._report_death(status)
         self.emulator.stop()  # its function workers and temporary folder
         self._restart()
+
+    def _warn_if_not_saving(self, saves: dict) -> None:
+        """Changes waiting far longer than the save interval: saves fail (the emulator's log says why)."""
+        saved_at = _saved_at(saves) if saves.get("saved") else None
+        waiting = (datetime.now(timezone.utc) - saved_at).total_seconds() if saved_at else None
+        late = bool(saves.get("changes_since_save")) and waiting is not None and waiting > max(
+            STALE_SAVE_SECONDS, 20 * self.emulator.save_seconds)
+        if late and not self.warned_late:
+            self.say(f"warning: the emulator has not saved its state since {_clock(saved_at)} "
+                     f"({saves['changes_since_save']} changes not saved); see {self.emulator.log_path}")
+        self.warned_late = late
 
     def _report_death(self, status: str) -> None:
         died = datetime.now(timezone.utc)

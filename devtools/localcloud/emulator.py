@@ -149,12 +149,6 @@ class Emulator:
         except (urllib.error.URLError, OSError, ValueError):
             return None
 
-    def save(self) -> dict:
-        """Save the state now (the emulator also saves by itself every `save_seconds`)."""
-        request = urllib.request.Request(f"{self.endpoint}/_localcloud/save", method="POST")
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return json.loads(response.read())
-
     def last_save_on_disk(self) -> dict | None:
         """What the state folder holds: the last complete save, whether the emulator runs or not."""
         marker = self.state_dir / SAVE_MARKER if self.state_dir else None

@@ -127,7 +127,7 @@ def workshop(name: str) -> dict:
 
 
 def test_a_clean_stop_and_a_start_find_the_data_the_queued_messages_and_the_same_url_until_a_reset(
-        start_up, deployed):
+        start_up, deployed, port):
     first = start_up()
     cloud = first.cloud()
     assert "state restored" in first.output()
@@ -136,6 +136,15 @@ def test_a_clean_stop_and_a_start_find_the_data_the_queued_messages_and_the_same
     sqs = cloud.client("sqs")
     queue = cloud.outputs["SalesDeadLetterQueueUrl"]  # nothing consumes it: a message stays until read
     sqs.send_message(QueueUrl=queue, MessageBody='{"kept": true}')
+    # `make deploy` finds the emulator on LOCALCLOUD_PORT, like `make up`, and changes nothing.
+    redeploy = subprocess.run(
+        [sys.executable, "-m", "devtools.localcloud", "deploy"], cwd=ROOT, capture_output=True, text=True,
+        env={**{k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"}, "LOCALCLOUD_PORT": str(port),
+             "LOCALCLOUD_STATE_FILE": str(first.state_file.with_name("deploy.json"))}, timeout=120,
+    )
+    assert redeploy.returncode == 0, redeploy.stdout + redeploy.stderr
+    assert f"using the cloud at {cloud.endpoint}" in redeploy.stdout
+    assert f"partners' base URL: {deployed.base_url}" in redeploy.stdout
     first.stop()
 
     second = start_up()

@@ -60,7 +60,10 @@ def report(endpoint: str, deployment: Deployment, *, emulator: Emulator | None =
     running = {"endpoint": endpoint, "base_url": base_url, "outputs": deployment.outputs}
     if emulator and emulator.process:
         running["emulator_pid"] = emulator.process.pid
-    STATE_FILE.write_text(json.dumps(running, indent=2))
+    # Whole or absent: tools and tests wait for this file to appear, then read it.
+    partial = STATE_FILE.with_name(STATE_FILE.name + ".tmp")
+    partial.write_text(json.dumps(running, indent=2))
+    partial.replace(STATE_FILE)
     print(f"stack {deployment.stack_name} ready in {deployment.seconds:.1f} s")
     print(f"local cloud endpoint: {endpoint}")
     if previous_base_url and previous_base_url != base_url:

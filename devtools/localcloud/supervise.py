@@ -112,16 +112,13 @@ class Supervisor:
         if not saved_at:
             self.say("  its state had never been saved: everything since it started is lost")
             return
-        line = f"  its state was last saved at {_clock(saved_at)}, {(died - saved_at).total_seconds():.1f} s before"
-        if self.last_seen:
+        self.say(f"  its state was last saved at {_clock(saved_at)}, {(died - saved_at).total_seconds():.1f} s "
+                 "before: whatever it answered after that save is lost")
+        if self.last_seen and _saved_at(self.last_seen[1]) == saved_at:
             seen_at, seen = self.last_seen
-            if _saved_at(seen) == saved_at and seen.get("changes_since_save"):
-                line += (f"; at {_clock(seen_at)} it had answered {seen['partner_writes_since_save']} partners' "
-                         f"write(s) through the API ({seen['changes_since_save']} state-changing requests in all) "
-                         "since: those are lost, and any it answered later")
-            else:
-                line += "; nothing it answered after that save had been seen, but anything answered since is lost"
-        self.say(line)
+            self.say(f"  lost at least: {seen['partner_writes_since_save']} partners' write(s) through the API "
+                     f"({seen['changes_since_save']} state-changing requests in all), counted at {_clock(seen_at)}, "
+                     f"{(died - seen_at).total_seconds():.1f} s before it died; partners must send those again")
 
     def _restart(self) -> None:
         self.say(f"starting the emulator again{' from ' + str(self.emulator.state_dir) if self.emulator.state_dir else ''}")

@@ -116,6 +116,10 @@ class Supervisor:
                  "before: whatever it answered after that save is lost")
         if self.last_seen and _saved_at(self.last_seen[1]) == saved_at:
             seen_at, seen = self.last_seen
+            if not seen.get("changes_since_save"):
+                self.say(f"  when last counted, at {_clock(seen_at)}, {(died - seen_at).total_seconds():.1f} s before "
+                         "it died, nothing had changed since that save: only what it answered after then is lost")
+                return
             self.say(f"  lost at least: {seen['partner_writes_since_save']} partners' write(s) through the API "
                      f"({seen['changes_since_save']} state-changing requests in all), counted at {_clock(seen_at)}, "
                      f"{(died - seen_at).total_seconds():.1f} s before it died; partners must send those again")

@@ -122,3 +122,15 @@ def test_changes_left_unsaved_far_longer_than_the_interval_are_reported_once(red
     emulator.answers = saved(datetime.now(timezone.utc), changes_since_save=0)
     supervisor.check()
     assert out.getvalue().count("has not saved its state since") == 1
+
+
+def test_a_death_right_after_a_save_says_only_the_last_moments_are_lost(redeploys):
+    save = datetime.now(timezone.utc) - timedelta(seconds=0.6)
+    emulator = StandInEmulator(answers=saved(save, changes_since_save=0, partner_writes_since_save=0))
+    out = io.StringIO()
+    supervisor = supervise.Supervisor(emulator, session=None, out=out)
+    supervisor.check()
+    emulator.status, emulator.on_disk = "killed by SIGKILL", saved(save)
+    supervisor.check()
+    assert "nothing had changed since that save: only what it answered after then is lost" in out.getvalue()
+    assert "lost at least" not in out.getvalue()

@@ -11,7 +11,9 @@ server's own event loop (so no request runs halfway through a save), the same sa
 - on demand: `POST /_localcloud/save`.
 
 `GET /_localcloud/saves` says when the last save was and how many state-changing requests
-were answered since: the watcher of `make up` reads it to say what a crash lost.
+were answered since: the watcher of `make up` reads it to say what a crash lost. Layer zips
+are kept as files of their own rather than inline in the Lambda state (see LAYER_BLOBS).
+docs/local-cloud.md has the figures.
 """
 
 from __future__ import annotations
@@ -153,6 +155,8 @@ class _SaveErrors(logging.Handler):
 
 
 class Saves:
+    """When the state was last saved, and what was answered since (the crash's possible loss)."""
+
     def __init__(self):
         self.changes_since_save = 0  # state-changing requests answered since the last save began
         self.partner_writes_since_save = 0  # of which: partners' writes through the HTTP API
@@ -254,8 +258,10 @@ async def app(scope, receive, send):
             if message["type"] == "lifespan.shutdown":
                 if task:
                     task.cancel()
-                # ministack saves again right after; this one also dates the marker.
-                saves.save()
+                try:  # ministack saves again right after; this one also dates the marker
+                    saves.save()
+                except Exception:
+                    logger.exception("save at shutdown failed")
             return message
 
         return await serve_ministack(scope, on_receive, on_send)

@@ -164,15 +164,21 @@ def test_a_clean_stop_and_a_start_find_the_data_the_queued_messages_and_the_same
 
 
 def test_a_killed_emulator_is_reported_restarted_from_its_last_save_and_redeployed(start_up):
-    up = start_up("--save-seconds", "3")
+    # Saves 6 s apart at least: room for the second write to land after one and before the next.
+    up = start_up("--save-seconds", "6")
     cloud = up.cloud()
     saves_url = f"{cloud.endpoint}/_localcloud/saves"
 
+    def saves() -> dict:
+        return cloud.http.get(saves_url, timeout=10).json()
+
     cloud.expect(200, "PUT", "/refurb/workshops/workshop-saved", "admin", workshop("Atelier sauvé"))
-    saved = eventually(lambda: (s := cloud.http.get(saves_url).json())["changes_since_save"] == 0 and s,
-                       "the periodic save of the first write", timeout=15)
+    saved = eventually(lambda: (s := saves())["changes_since_save"] == 0 and s,
+                       "the periodic save of the first write", timeout=30)
     cloud.expect(200, "PUT", "/refurb/workshops/workshop-lost", "admin", workshop("Atelier perdu"))
-    time.sleep(1.0)  # `up` asks the emulator about its saves twice a second; the next save is 3 s away
+    eventually(lambda: saves()["partner_writes_since_save"] >= 1, "the second write counted", timeout=10)
+    time.sleep(1.5)  # `up` asks the emulator about its saves twice a second
+    assert saves()["saved_at"] == saved["saved_at"], "a save came before the kill: the test cannot tell a loss"
     os.kill(up.running()["emulator_pid"], signal.SIGKILL)
 
     eventually(lambda: "local cloud back" in up.output(), "the local cloud back after the kill", timeout=60)

@@ -6,8 +6,10 @@ PYENV_ROOT ?= $(shell pyenv root 2>/dev/null || echo $$HOME/.pyenv)
 PYTHON ?= $(PYENV_ROOT)/versions/$(PYTHON_VERSION)/bin/python
 VENV := .venv
 LOCALCLOUD_VENV := .venv-localcloud
+# The local cloud's state (tables, queues, the stack and its API id) between two `make up`.
+LOCALCLOUD_STATE := .localcloud
 
-.PHONY: install up deploy test unit lint layers schemas security-doc clean demo import keys redrive
+.PHONY: install up reset deploy test unit lint layers schemas security-doc clean demo import keys redrive
 
 install: $(VENV)/.installed $(LOCALCLOUD_VENV)/.installed
 
@@ -24,8 +26,11 @@ $(LOCALCLOUD_VENV)/.installed: requirements/localcloud.lock
 	$(LOCALCLOUD_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements/localcloud.lock
 	touch $@
 
-up: install  ## the whole system on the local emulator; redeploys on change; Ctrl-C stops it
-	$(VENV)/bin/python -m devtools.localcloud up
+up: install  ## the whole system on the local emulator, its data kept in .localcloud/; redeploys on change; Ctrl-C stops it
+	$(VENV)/bin/python -m devtools.localcloud up --state-dir $(LOCALCLOUD_STATE)
+
+reset: install  ## like `make up`, but first wipes the data kept in .localcloud/ (for LOCALCLOUD_PORT)
+	$(VENV)/bin/python -m devtools.localcloud up --state-dir $(LOCALCLOUD_STATE) --fresh
 
 deploy: install  ## redeploy to the running local cloud (or AWS_ENDPOINT_URL)
 	$(VENV)/bin/python -m devtools.localcloud deploy

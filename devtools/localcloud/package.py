@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 from samtranslator.yaml_helper import yaml_parse
 
-from devtools.localcloud.paths import LAYERS, ROOT, TEMPLATE
+from devtools.localcloud.paths import BUILD, LAYERS, ROOT, TEMPLATE
 
 LAYER_REQUIREMENTS = ROOT / "requirements" / "layer.txt"
 _FIXED_TIME = (2020, 1, 1, 0, 0, 0)
@@ -56,6 +56,10 @@ def _packaged_files(folder: Path) -> list[Path]:
 # folder → (what its files looked like, their zip): the dependencies layer is tens of MB and
 # rarely changes, so a redeploy in the same process re-zips only what did change.
 _zips: dict[Path, tuple[tuple, bytes]] = {}
+# The same, kept on disk for big folders: zipping the dependencies layer takes seconds, which
+# every `make up` would pay again before finding that nothing changed.
+ZIP_CACHE = BUILD / "zips"
+_DISK_CACHED_FROM = 1_000_000  # bytes of zip
 
 
 def zip_folder(folder: Path) -> bytes:
@@ -64,6 +68,10 @@ def zip_folder(folder: Path) -> bytes:
     cached = _zips.get(folder)
     if cached and cached[0] == signature:
         return cached[1]
+    on_disk = ZIP_CACHE / f"{folder.name}-{hashlib.sha256(repr(signature).encode()).hexdigest()[:16]}.zip"
+    if on_disk.exists():
+        _zips[folder] = (signature, on_disk.read_bytes())
+        return _zips[folder][1]
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         for path in files:
@@ -72,6 +80,12 @@ def zip_folder(folder: Path) -> bytes:
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, path.read_bytes())
     _zips[folder] = (signature, buffer.getvalue())
+    if len(buffer.getvalue()) >= _DISK_CACHED_FROM:
+        ZIP_CACHE.mkdir(parents=True, exist_ok=True)
+        for stale in ZIP_CACHE.glob(f"{folder.name}-*.zip"):
+            stale.unlink()
+        on_disk.with_suffix(".tmp").write_bytes(buffer.getvalue())
+        on_disk.with_suffix(".tmp").replace(on_disk)
     return buffer.getvalue()
 
 

@@ -9,6 +9,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from devtools.localcloud import package
 from devtools.localcloud.package import Packager, TemplateError, load_template, zip_folder
 from devtools.localcloud.paths import TEMPLATE
 
@@ -70,3 +71,23 @@ def test_a_broken_template_is_reported_with_its_line(tmp_path):
     broken.write_text("Resources:\n  Table:\n    Type: AWS::DynamoDB::Table\n   Properties: [\n")
     with pytest.raises(TemplateError, match=r"template.yaml, line \d+"):
         load_template(broken)
+
+
+def test_a_big_folder_zipped_once_is_taken_from_disk_by_the_next_run_until_a_file_changes(tmp_path, monkeypatch):
+    monkeypatch.setattr(package, "ZIP_CACHE", tmp_path / "zips")
+    monkeypatch.setattr(package, "_DISK_CACHED_FROM", 0)
+    folder = tmp_path / "dependencies"
+    folder.mkdir()
+    (folder / "lib.py").write_text("VALUE = 1\n")
+    first = zip_folder(folder)
+    package._zips.clear()  # as in a new `make up`
+    monkeypatch.setattr(package.zipfile, "ZipFile", None)  # zipping again would fail
+    assert zip_folder(folder) == first
+    monkeypatch.undo()
+    monkeypatch.setattr(package, "ZIP_CACHE", tmp_path / "zips")
+    monkeypatch.setattr(package, "_DISK_CACHED_FROM", 0)
+    (folder / "lib.py").write_text("VALUE = 22\n")
+    package._zips.clear()
+    changed = zip_folder(folder)
+    assert zipfile.ZipFile(BytesIO(changed)).read("lib.py") == b"VALUE = 22\n"
+    assert len(list((tmp_path / "zips").glob("dependencies-*.zip"))) == 1  # the stale one is gone

@@ -1,4 +1,5 @@
-"""Starts the local cloud once per test session, exactly as `make up` does, in a subprocess.
+"""Starts the local cloud once per test session, as `make up` does but from nothing
+(no kept state: every run starts clean), in a subprocess.
 
 The end-to-end tests (tests/localcloud), the authorization matrix (tests/security) and the
 fault tier (tests/faults) share it: one emulator per test run. Every test in those folders is

@@ -89,6 +89,13 @@ class SalesRepository:
         """The device's sale claim (`sale_id`, `reservation_id`), None if it is not sold."""
         return self.reader.get(f"DEVICE#{device_id}", SOLD)
 
+    def device_state(self, device_id: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+        """The device's active reservation and its sale claim (each None if there is none), in one read."""
+        items = self.reader.query(f"DEVICE#{device_id}")
+        active = [i for i in items if i["sk"].startswith("RESERVATION#") and i["status"] == RESERVED]
+        claim = next((i for i in items if i["sk"] == SOLD), None)
+        return (active[-1] if active else None), claim
+
     def active_reservation(self, device_id: str) -> dict[str, Any] | None:
         active = [r for r in self.reader.query(f"DEVICE#{device_id}", "RESERVATION#") if r["status"] == RESERVED]
         return active[-1] if active else None

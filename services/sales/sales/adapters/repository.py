@@ -31,6 +31,7 @@ LINKS_TO_THE_PERSON = ("referral_id", "beneficiary_category")
 HOLD = "HOLD"
 SOLD = "SOLD"
 RESERVED, PARKED = "reserved", "parked"
+COUNTER_MOVED = "receipt counter moved meanwhile"
 
 
 def index_time(at: datetime) -> str:
@@ -171,9 +172,9 @@ class SalesRepository:
         counter_item = {"pk": f"RECEIPTS#{sale.point_of_sale_id}#{sale.year}", "sk": "COUNTER",
                         "last_number": sale.sequence}
         if counter["version"] == 0:
-            work.create(counter_item, "receipt counter moved meanwhile")
+            work.create(counter_item, COUNTER_MOVED)
         else:
-            work.save(counter_item, read_version=counter["version"], conflict_message="receipt counter moved meanwhile")
+            work.save(counter_item, read_version=counter["version"], conflict_message=COUNTER_MOVED)
         work.save({**ended(reservation, "sold", sale.sold_at), "sale_id": sale.sale_id},
                   read_version=reservation["version"],
                   conflict_message=f"device {sale.device_id} is no longer reserved")

@@ -76,6 +76,22 @@ class UnitOfWork:
             conflict_message,
         ))
 
+    def update(self, key: dict[str, Any], *, expression: str, condition: str, values: dict[str, Any],
+               conflict_message: str, names: dict[str, str] | None = None) -> None:
+        """Change an item in place, conditional on what it holds now rather than on a version read
+        (a counter claimed by many writers at once: none of them has to re-read it after another)."""
+        self._writes.append(_Write(
+            {"Update": {
+                "TableName": self.table_name,
+                "Key": serialize(key),
+                "UpdateExpression": expression,
+                "ConditionExpression": condition,
+                "ExpressionAttributeValues": serialize(values),
+                **({"ExpressionAttributeNames": names} if names else {}),
+            }},
+            conflict_message,
+        ))
+
     def put(self, item: dict[str, Any]) -> None:
         """Unconditional write of an item that only this operation produces (a history line)."""
         self._writes.append(_Write({"Put": {"TableName": self.table_name, "Item": serialize(item)}}, ""))

@@ -33,19 +33,22 @@ def backoff_delay(retry: int, first: float = FIRST_DELAY_SECONDS, longest: float
 
 def retry_on_conflict(attempt: Callable[[], T], *, what: str, attempts: int = DEFAULT_ATTEMPTS,
                       budget_seconds: float = DEFAULT_BUDGET_SECONDS,
+                      longest_delay: float = LONGEST_DELAY_SECONDS,
                       sleep: Callable[[float], None] = time.sleep,
                       clock: Callable[[], float] = time.monotonic) -> T:
     """`attempt()`, again after a jittered wait each time it raises ConcurrencyConflict.
 
     `what` names the contended thing in the log line ("sale at a point of sale"); the
-    conflict's own message is what the caller finally sees if every attempt loses.
+    conflict's own message is what the caller finally sees if every attempt loses. Many racers
+    on one item want a longer `longest_delay`: their retries then stay few enough per second
+    for the winners' writes to get through, instead of swamping the table.
     """
     deadline = clock() + budget_seconds
     for retry in range(attempts):
         try:
             return attempt()
         except ConcurrencyConflict as conflict:
-            delay = backoff_delay(retry + 1)
+            delay = backoff_delay(retry + 1, longest=longest_delay)
             if retry + 1 >= attempts or clock() + delay > deadline:
                 logger.warning("gave up after conflicts", extra={"contended": what, "attempts": retry + 1})
                 raise

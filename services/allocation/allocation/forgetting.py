@@ -26,6 +26,7 @@ from datetime import datetime
 from shared.events.allocation import BeneficiaryErased
 from shared.observability import logger
 from shared.outbox import ConcurrencyConflict
+from shared.retry import retry_on_conflict
 
 from allocation.adapters.repository import AllocationRepository
 from allocation.domain.referrals import OPEN_STATUSES, ForgottenBecause
@@ -44,7 +45,7 @@ def forget_referral(repository: AllocationRepository, referral_id: str, now: dat
                     cause: Cause = Cause()) -> Forgotten | None:
     """Forget one closed referral, its reservations' notes and its place in the beneficiary's record, in
     one transaction (with BeneficiaryErased for each reservation on an erasure). None if already done."""
-    for _ in range(MATCH_ATTEMPTS):
+    def attempt() -> Forgotten | None:
         referral = repository.get_referral(referral_id)
         if referral is None or referral.forgotten_at is not None:
             return None
@@ -61,12 +62,10 @@ def forget_referral(repository: AllocationRepository, referral_id: str, now: dat
                 device_id=r.device_id, reservation_id=r.reservation_id, referral_id=referral_id,
             ).to_envelope(occurred_at=now, correlation_id=cause.correlation_id, causation_id=cause.causation_id)
                 for r in reservations)
-        try:
-            repository.commit(save=tuple(saves), delete=tuple(deletes), publish=events)
-            return Forgotten(reservations=len(reservations))
-        except ConcurrencyConflict as conflict:
-            logger.info("forgetting a referral raced, retrying", extra={"reason": str(conflict)})
-    raise ConcurrencyConflict(f"referral {referral_id} kept changing: retry")
+        repository.commit(save=tuple(saves), delete=tuple(deletes), publish=events)
+        return Forgotten(reservations=len(reservations))
+
+    return retry_on_conflict(attempt, what="forgetting a referral", attempts=MATCH_ATTEMPTS)
 
 
 def forget_closed_referrals(repository: AllocationRepository, now: datetime, cutoff: datetime,

@@ -3,7 +3,8 @@ cancelled sale, expiry). Handlers call these; the rules are in `allocation.domai
 
 Every state change and the event announcing it are one transaction, conditional on the
 versions read (`AllocationRepository.commit`): a device is never reserved twice and a
-referral never holds two devices, whoever races. A lost race is retried with fresh reads.
+referral never holds two devices, whoever races. A lost race is retried with fresh reads,
+after a jittered wait (shared.retry).
 
 Matching runs both ways: a device that comes into the pool (ready, or released) looks for
 the first waiting referral it may go to; a referral that comes into line (new, or back)
@@ -29,6 +30,7 @@ from shared.events.sales import DeviceSold, SaleCancelled
 from shared.events.vocabulary import FunctionalSummary
 from shared.observability import logger
 from shared.outbox import ConcurrencyConflict
+from shared.retry import retry_on_conflict
 
 from allocation.adapters.repository import AllocationRepository
 from allocation.domain.devices import AvailableDevice, DeviceStatus
@@ -131,11 +133,11 @@ def match_devices(repository: AllocationRepository, device_ids: Iterable[str], n
     pool, declined = _waiting_pool(repository)
     made: list[Reservation] = []
     for device_id in device_ids:
-        # A lost race means another reservation was made: at most one per waiting referral.
-        for _ in range(MATCH_ATTEMPTS + len(pool)):
+
+        def attempt(device_id: str = device_id) -> Reservation | None:
             device = repository.get_device(device_id)
             if device is None or device.status is not DeviceStatus.AVAILABLE:
-                break
+                return None
             set_aside = [pool.remove(r.referral_id) for r in declined.get(device_id, ()) if r.referral_id in pool]
             try:
                 match = choose_referral_for_device(device, pool, policy, now)
@@ -143,16 +145,19 @@ def match_devices(repository: AllocationRepository, device_ids: Iterable[str], n
                 for referral in set_aside:
                     pool.add(referral)
             if match is None:
-                break
+                return None
             try:
-                made.append(reserve(repository, match, policy, now, cause))
-                pool.remove(match.referral.referral_id)
-                break
-            except ConcurrencyConflict as conflict:
-                logger.info("reservation raced, retrying", extra={"reason": str(conflict)})
+                reservation = reserve(repository, match, policy, now, cause)
+            except ConcurrencyConflict:
                 _refresh(pool, declined, repository, match.referral.referral_id)
-        else:
-            raise ConcurrencyConflict(f"device {device_id} kept racing other reservations: retry")
+                raise
+            pool.remove(match.referral.referral_id)
+            return reservation
+
+        # A lost race means another reservation was made: at most one per waiting referral.
+        reservation = retry_on_conflict(attempt, what="reserving a device", attempts=MATCH_ATTEMPTS + len(pool))
+        if reservation is not None:
+            made.append(reservation)
     return made
 
 
@@ -164,26 +169,30 @@ def match_referral(repository: AllocationRepository, referral_id: str, now: date
     if referral is None or referral.status is not ReferralStatus.WAITING:
         return None
     devices = repository.available_devices()
-    # A lost race means another reservation was made: at most one per available device.
-    for attempt in range(MATCH_ATTEMPTS + len(devices)):
-        if attempt:
-            referral = repository.get_referral(referral_id)
-            if referral is None or referral.status is not ReferralStatus.WAITING:
-                return None
-        candidates = [d for d in devices if d.device_id not in referral.declined_device_ids]
-        match = choose_device_for_referral(referral, candidates, policy, now)
+    just_read = [referral]  # the first attempt uses the referral read above; a retry reads it again
+
+    def attempt() -> Reservation | None:
+        nonlocal devices
+        current = just_read.pop() if just_read else repository.get_referral(referral_id)
+        if current is None or current.status is not ReferralStatus.WAITING:
+            return None
+        candidates = [d for d in devices if d.device_id not in current.declined_device_ids]
+        match = choose_device_for_referral(current, candidates, policy, now)
         if match is None:
             return None
         try:
             return reserve(repository, match, policy, now, cause)
-        except ConcurrencyConflict as conflict:
-            logger.info("reservation raced, retrying", extra={"reason": str(conflict)})
+        except ConcurrencyConflict:
+            # Only the device that was taken is read again; the others are still worth trying.
             chosen = match.device.device_id
             fresh = repository.get_device(chosen)
             devices = [d for d in devices if d.device_id != chosen]
             if fresh is not None and fresh.status is DeviceStatus.AVAILABLE:
                 devices.append(fresh)
-    raise ConcurrencyConflict(f"referral {referral_id} kept racing other reservations: retry")
+            raise
+
+    # A lost race means another reservation was made: at most one per available device.
+    return retry_on_conflict(attempt, what="reserving for a referral", attempts=MATCH_ATTEMPTS + len(devices))
 
 
 def _rematch(repository: AllocationRepository, device_id: str | None, referral_id: str | None, now: datetime,
@@ -212,19 +221,18 @@ def refer(repository: AllocationRepository, partner_id: str, request: ReferralRe
                             f"registers it (PUT /allocation/partners/{partner_id}) before it refers")
     territory = partner.referral_territory(request)
     rules = repository.eligibility_rules()
-    for attempt in range(2):
+
+    def attempt() -> Referral:
         beneficiary = repository.beneficiary(partner_id, request.beneficiary_ref)
         ensure_eligible(request, rules, repository.referrals(beneficiary.referral_ids), now)
         referral = Referral(referral_id=str(uuid.uuid4()), partner_id=partner_id, created_at=now,
                             **(request.model_dump() | {"territory": territory}))
-        try:
-            # With the beneficiary's record, conditional on the version read: of two simultaneous
-            # referrals of the same person, one fails here and is checked again (and refused).
-            repository.commit(create=(referral,), save=(beneficiary.with_referral(referral.referral_id),))
-            break
-        except ConcurrencyConflict:
-            if attempt:
-                raise
+        # With the beneficiary's record, conditional on the version read: of two simultaneous
+        # referrals of the same person, one fails here and is checked again (and refused).
+        repository.commit(create=(referral,), save=(beneficiary.with_referral(referral.referral_id),))
+        return referral
+
+    referral = retry_on_conflict(attempt, what="a beneficiary's referrals", attempts=2)
     logger.info("referral made", extra={"referral_id": referral.referral_id, "partner_id": partner_id})
     try:
         match_referral(repository, referral.referral_id, now, cause)
@@ -255,34 +263,35 @@ def cancel_referral(repository: AllocationRepository, referral_id: str, reason: 
                     cause: Cause = Cause()) -> Referral:
     """The partner withdraws a referral: a waiting one is closed; a reserved one too, and its device
     goes back to the pool (ReservationReleased) and to the next in line."""
-    for _ in range(MATCH_ATTEMPTS):
+    def attempt() -> str | None:
+        """The device the cancellation put back in the pool, if any."""
         referral = repository.get_referral(referral_id)
         if referral is None:
             raise LookupError(f"no referral {referral_id}")
         cancelled = referral.moved_to(ReferralStatus.CANCELLED, now, because=reason)  # RuleViolation if closed
-        try:
-            if referral.status is ReferralStatus.WAITING:
-                repository.commit(save=(cancelled,))
-                return repository.get_referral(referral_id)
-            reservation = repository.get_reservation(referral.reservation_id)
-            device, _ = _reserved_pair(repository, reservation)
-            repository.commit(
-                save=(reservation.released(ReleaseReason.REFERRAL_CANCELLED, now, note=reason),
-                      device.back_in_pool(), cancelled),
-                publish=(_released_event(reservation, ReleaseReason.REFERRAL_CANCELLED, now, cause),))
-        except ConcurrencyConflict as conflict:
-            logger.info("cancellation raced, retrying", extra={"reason": str(conflict)})
-            continue
-        _rematch(repository, device.device_id, None, now, cause)
-        return repository.get_referral(referral_id)
-    raise ConcurrencyConflict(f"referral {referral_id} kept changing: retry")
+        if referral.status is ReferralStatus.WAITING:
+            repository.commit(save=(cancelled,))
+            return None
+        reservation = repository.get_reservation(referral.reservation_id)
+        device, _ = _reserved_pair(repository, reservation)
+        repository.commit(
+            save=(reservation.released(ReleaseReason.REFERRAL_CANCELLED, now, note=reason),
+                  device.back_in_pool(), cancelled),
+            publish=(_released_event(reservation, ReleaseReason.REFERRAL_CANCELLED, now, cause),))
+        return device.device_id
+
+    released_device = retry_on_conflict(attempt, what="cancelling a referral", attempts=MATCH_ATTEMPTS)
+    if released_device:
+        _rematch(repository, released_device, None, now, cause)
+    return repository.get_referral(referral_id)
 
 
 def release(repository: AllocationRepository, reservation_id: str, note: str, now: datetime,
             cause: Cause = Cause()) -> Reservation:
     """The partner chose to release a reservation (the device does not suit): the device goes back to
     the pool, the referral back in line at its place, and it is never offered that device again."""
-    for _ in range(MATCH_ATTEMPTS):
+    def attempt() -> tuple[str, str]:
+        """The device and the referral the release put back in the pool and in line."""
         reservation = repository.get_reservation(reservation_id)
         if reservation is None:
             raise LookupError(f"no reservation {reservation_id}")
@@ -291,17 +300,15 @@ def release(repository: AllocationRepository, reservation_id: str, note: str, no
                                 "reservation can be released")
         device, referral = _reserved_pair(repository, reservation)
         back = referral.moved_to(ReferralStatus.WAITING, now).declining(device.device_id)
-        try:
-            repository.commit(
-                save=(reservation.released(ReleaseReason.PARTNER_RELEASED, now, note=note), device.back_in_pool(),
-                      back),
-                publish=(_released_event(reservation, ReleaseReason.PARTNER_RELEASED, now, cause),))
-        except ConcurrencyConflict as conflict:
-            logger.info("release raced, retrying", extra={"reason": str(conflict)})
-            continue
-        _rematch(repository, device.device_id, referral.referral_id, now, cause)
-        return repository.get_reservation(reservation_id)
-    raise ConcurrencyConflict(f"reservation {reservation_id} kept changing: retry")
+        repository.commit(
+            save=(reservation.released(ReleaseReason.PARTNER_RELEASED, now, note=note), device.back_in_pool(),
+                  back),
+            publish=(_released_event(reservation, ReleaseReason.PARTNER_RELEASED, now, cause),))
+        return device.device_id, referral.referral_id
+
+    device_id, referral_id = retry_on_conflict(attempt, what="releasing a reservation", attempts=MATCH_ATTEMPTS)
+    _rematch(repository, device_id, referral_id, now, cause)
+    return repository.get_reservation(reservation_id)
 
 
 # --- the schedule ---------------------------------------------------------------------------------
@@ -411,17 +418,19 @@ def sale_cancelled(repository: AllocationRepository, event: SaleCancelled, envel
     reservation, still active, is released and remembers the sale, so the late DeviceSold is ignored.
     """
     cause = Cause.of(envelope)
-    for _ in range(MATCH_ATTEMPTS):
+
+    def attempt() -> str | None:
+        """The referral to match again (with the device), None if the reservation ended otherwise."""
         reservation = repository.get_reservation(event.reservation_id)
         if reservation is None or reservation.device_id != event.device_id:
             raise LookupError(f"cancelled sale of {event.device_id} for unknown reservation {event.reservation_id}")
         if event.sale_id in reservation.cancelled_sale_ids:
-            break  # released already (this is a retry): only the matching may remain to do
+            return reservation.referral_id  # released already (this is a retry): only the matching may remain to do
         sold_here = reservation.status is ReservationStatus.FULFILLED and reservation.sale_id == event.sale_id
         if reservation.status is not ReservationStatus.ACTIVE and not sold_here:
             logger.warning("cancelled sale of a reservation that ended otherwise",
                            extra={"reservation_id": reservation.reservation_id, "status": reservation.status})
-            return
+            return None
         device, referral = _reserved_pair(repository, reservation)
         back = referral.moved_to(ReferralStatus.WAITING, now)
         saves = [reservation.released(ReleaseReason.SALE_CANCELLED, now).with_cancelled_sale(event.sale_id),
@@ -440,13 +449,12 @@ def sale_cancelled(repository: AllocationRepository, event: SaleCancelled, envel
                 back = back.moved_to(ReferralStatus.CANCELLED, now, because=(
                     f"the sale was cancelled and the beneficiary has referral {others_open[0].referral_id} open"))
             saves.append(beneficiary)
-        try:
-            repository.commit(save=(*saves, back),
-                              publish=(_released_event(reservation, ReleaseReason.SALE_CANCELLED, now, cause),))
-            break
-        except ConcurrencyConflict as conflict:
-            logger.info("release after a cancelled sale raced, retrying", extra={"reason": str(conflict)})
-    else:
-        raise ConcurrencyConflict(f"reservation {event.reservation_id} kept changing: retry")
+        repository.commit(save=(*saves, back),
+                          publish=(_released_event(reservation, ReleaseReason.SALE_CANCELLED, now, cause),))
+        return reservation.referral_id
+
+    referral_id = retry_on_conflict(attempt, what="releasing after a cancelled sale", attempts=MATCH_ATTEMPTS)
+    if referral_id is None:
+        return
     match_devices(repository, [event.device_id], now, cause)
-    match_referral(repository, reservation.referral_id, now, cause)
+    match_referral(repository, referral_id, now, cause)

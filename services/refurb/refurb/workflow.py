@@ -1,17 +1,20 @@
 """Refurb's operations: read, apply a domain rule, write the changes and their events at once.
 
-Every operation retries on a concurrency conflict with fresh reads: a work order and the
-counters of the workshops it moves between are written conditionally on the versions read,
-so two assignments racing for the last place of a workshop cannot both take it, and a
-conflict only costs another read. A retried step meets the domain rules again, so a step
-someone else completed meanwhile is refused with the usual message.
+Every operation retries on a concurrency conflict with fresh reads (shared.retry, jittered
+waits). A work order is written conditionally on the version read; a place in a workshop is
+claimed by incrementing its counter on condition that it is below the capacity, not on the
+version read, so work orders opened at once for many devices do not conflict on the workshop
+they share, and two racing for its last place cannot both take it: the loser reads again and
+goes elsewhere. A retried step meets the domain rules again, so a step someone else completed
+meanwhile is refused with the usual message.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
-from typing import Callable, TypeVar
+from datetime import date, datetime
+from typing import Callable
 
+from shared import clock
 from shared.access import require_reach
 from shared.errors import NotFound, RuleViolation
 from shared.events import EventEnvelope
@@ -25,8 +28,8 @@ from shared.events.refurb import (
 )
 from shared.events.sales import WarrantyClaimOpened
 from shared.observability import logger
-from shared.outbox import ConcurrencyConflict
 from shared.partners import Partner
+from shared.retry import retry_on_conflict
 
 from refurb.access import WORK_ORDER_STEP, work_order_ownership
 from refurb.adapters.repository import Changes, RefurbRepository, StoredRuleSet
@@ -36,22 +39,9 @@ from refurb.domain.reports import Diagnosis, ErasureReport, InstallationReport, 
 from refurb.domain.work_orders import Milestone, WarrantyClaim, WorkOrder, WorkOrderKind
 from refurb.domain.workshops import Workshop, WorkshopRegistration, choose_workshop
 
-MAX_ATTEMPTS = 5
-T = TypeVar("T")
-
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def retrying(attempt: Callable[[], T]) -> T:
-    for remaining in range(MAX_ATTEMPTS - 1, -1, -1):
-        try:
-            return attempt()
-        except ConcurrencyConflict:
-            if not remaining:
-                raise
-    raise AssertionError("unreachable")
+    return clock.now()
 
 
 # --- opening and assignment --------------------------------------------------------------------
@@ -74,7 +64,7 @@ def open_work_order(repository: RefurbRepository, event: DeviceReceived, envelop
         repository.commit(changes)
         return order
 
-    return retrying(attempt)
+    return retry_on_conflict(attempt, what="opening a work order")
 
 
 def _assign_automatically(repository: RefurbRepository, order: WorkOrder, changes: Changes,
@@ -86,7 +76,7 @@ def _assign_automatically(repository: RefurbRepository, order: WorkOrder, change
         return
     chosen.take()
     order.assign(chosen.workshop_id, now())
-    changes.workshops.append(chosen)
+    changes.places_taken.append(chosen.workshop_id)
     changes.events.append(_assigned(order, cause))
 
 
@@ -111,16 +101,15 @@ def assign(repository: RefurbRepository, device_id: str, workshop_id: str, by: P
         if target is None:
             raise NotFound(f"no workshop {workshop_id} (an administrator registers it first)")
         target.take()
-        changes = Changes(order=order, workshops=[target])
-        if order.workshop_id and (previous := repository.get_workshop(order.workshop_id)):
-            previous.release()
-            changes.workshops.append(previous)
+        changes = Changes(order=order, places_taken=[workshop_id])
+        if order.workshop_id and (previous := repository.get_workshop(order.workshop_id)) and previous.open_orders:
+            changes.places_freed.append(previous.workshop_id)
         order.assign(workshop_id, now(), by=by.partner_id)
         changes.events.append(_assigned(order))
         repository.commit(changes)
         return order
 
-    return retrying(attempt)
+    return retry_on_conflict(attempt, what="assigning a work order")
 
 
 def register_workshop(repository: RefurbRepository, workshop_id: str, registration: WorkshopRegistration) -> Workshop:
@@ -133,7 +122,7 @@ def register_workshop(repository: RefurbRepository, workshop_id: str, registrati
         repository.commit(Changes(workshops=[workshop]))
         return workshop
 
-    return retrying(attempt)
+    return retry_on_conflict(attempt, what="registering a workshop")
 
 
 # --- the steps ---------------------------------------------------------------------------------
@@ -164,9 +153,8 @@ def _step(repository: RefurbRepository, device_id: str, partner: Partner,
         changes = Changes(order=order, events=events)
         if was_open and not order.status.is_open and order.workshop_id:
             workshop = repository.get_workshop(order.workshop_id)
-            if workshop is not None:
-                workshop.release()
-                changes.workshops.append(workshop)
+            if workshop is not None and workshop.open_orders:
+                changes.places_freed.append(workshop.workshop_id)
             changes.closed.append((order.workshop_id, ClosedOrder(
                 device_id=order.device_id, kind=order.kind.value, outcome=order.status.value,
                 closed_at=order.closed_at, durations=order.step_durations(),
@@ -174,7 +162,7 @@ def _step(repository: RefurbRepository, device_id: str, partner: Partner,
         repository.commit(changes)
         return order
 
-    return retrying(attempt)
+    return retry_on_conflict(attempt, what="a work order's step")
 
 
 def diagnose(repository: RefurbRepository, device_id: str, partner: Partner, report: Diagnosis) -> WorkOrder:
@@ -283,7 +271,7 @@ def reopen_for_warranty(repository: RefurbRepository, event: WarrantyClaimOpened
             _assign_automatically(repository, order, changes, prefer=order.workshop_id, cause=envelope)
         repository.commit(changes)
 
-    retrying(attempt)
+    retry_on_conflict(attempt, what="reopening a work order for a warranty claim")
 
 
 # --- grading rules -----------------------------------------------------------------------------

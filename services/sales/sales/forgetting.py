@@ -20,8 +20,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from shared.observability import logger
 from shared.outbox import ConcurrencyConflict
+from shared.retry import retry_on_conflict
 
 from sales.adapters.repository import SalesRepository
 from sales.domain.sale import ForgottenBecause
@@ -33,17 +33,15 @@ ATTEMPTS = 5
 def forget_reservation(repository: SalesRepository, device_id: str, reservation_id: str, because: ForgottenBecause,
                        at: datetime) -> bool:
     """False if sales never heard of the reservation, or it is forgotten already."""
-    for _ in range(ATTEMPTS):
+    def attempt() -> bool:
         reservation = repository.get_reservation(device_id, reservation_id)
         if reservation is None or reservation.get("forgotten_at"):
             return False
         sale = repository.get_sale(reservation["sale_id"]) if reservation.get("sale_id") else None
-        try:
-            repository.forget_reservation(reservation, sale, because, at)
-            return True
-        except ConcurrencyConflict as conflict:
-            logger.info("forgetting a reservation raced, retrying", extra={"reason": str(conflict)})
-    raise ConcurrencyConflict(f"reservation {reservation_id} kept changing: retry")
+        repository.forget_reservation(reservation, sale, because, at)
+        return True
+
+    return retry_on_conflict(attempt, what="forgetting a reservation", attempts=ATTEMPTS)
 
 
 def forget_ended_reservations(repository: SalesRepository, now: datetime, cutoff: datetime,

@@ -31,7 +31,8 @@ def sold(device_id: str) -> dict:
 
 
 def reservation_item(dynamodb, device_id: str) -> dict:
-    [item] = [i for i in all_items(dynamodb) if i["pk"] == f"DEVICE#{device_id}"]
+    [item] = [i for i in all_items(dynamodb) if i["pk"] == f"DEVICE#{device_id}"
+              and i["sk"].startswith("RESERVATION#")]
     return item
 
 

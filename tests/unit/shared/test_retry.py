@@ -67,3 +67,12 @@ def test_waits_are_jittered_below_a_bound_that_doubles_then_stops_growing():
     assert backoff_delay(3, first=0.01, longest=0.5, draw=lambda: 1.0) == pytest.approx(0.04)
     assert backoff_delay(20, first=0.01, longest=0.5, draw=lambda: 1.0) == pytest.approx(0.5)
     assert backoff_delay(3, first=0.01, longest=0.5, draw=lambda: 0.25) == pytest.approx(0.01)
+
+
+def test_many_racers_may_wait_longer_between_tries():
+    waits: list[float] = []
+    retry_on_conflict(Racer(losses=30), what="a receipt counter", attempts=40, longest_delay=2.0,
+                      budget_seconds=1000, sleep=waits.append)
+    assert max(waits) <= 2.0
+    # past the default half second: the last 20 waits all at most 0.5 s has odds of 0.25 ** 20
+    assert max(waits[10:]) > 0.5

@@ -25,6 +25,7 @@ from shared.observability import entry_point, logger
 from shared.outbox import ConcurrencyConflict
 from shared.partners import Role
 from shared.personal_data import free_text
+from shared.retry import retry_on_conflict
 
 from allocation import forgetting, reservations
 from allocation.access import ROUTES, referrer_ownership
@@ -115,7 +116,8 @@ def health() -> dict[str, str]:
     201: {"description": "Registered"}, 200: {"description": "Already registered: changed, or as it was"}})
 def register_partner(partner_id: PartnerId, registration: PartnerRegistration):
     """An administrator registers a referral partner, or changes its registration."""
-    for _ in range(2):
+
+    def attempt():
         existing = repository().get_partner(partner_id)
         if existing is not None and PartnerRegistration.model_validate(
                 existing.model_dump(include=set(PartnerRegistration.model_fields))) == registration:
@@ -124,13 +126,14 @@ def register_partner(partner_id: PartnerId, registration: PartnerRegistration):
         partner = ReferralPartner(
             partner_id=partner_id, registered_at=existing.registered_at if existing else at, updated_at=at,
             version=existing.version if existing else 0, **registration.model_dump())
-        try:
-            repository().commit(save=(partner,))
-        except ConcurrencyConflict:
-            continue  # changed meanwhile: compare with that one
+        repository().commit(save=(partner,))  # changed meanwhile: the retry compares with that one
         logger.info("referral partner registered", extra={"partner_id": partner_id, "territory": partner.territory})
         return json_response(200 if existing else 201, _partner_view(partner))
-    raise ConcurrencyConflict(f"partner {partner_id} is being registered: retry")
+
+    try:
+        return retry_on_conflict(attempt, what="registering a referral partner", attempts=2)
+    except ConcurrencyConflict:
+        raise ConcurrencyConflict(f"partner {partner_id} is being registered: retry") from None
 
 
 @app.get("/partners/<partner_id>")

@@ -21,6 +21,7 @@ from shared.observability import entry_point, logger
 from shared.outbox import ConcurrencyConflict
 from shared.paging import DEFAULT_LIMIT, Cursor, Limit, Page
 from shared.partners import Role
+from shared.retry import retry_on_conflict
 
 from intake import donor_documents, imports, reception
 from intake.access import ROUTES, device_ownership, donor_ownership, lot_ownership
@@ -91,7 +92,8 @@ def health() -> dict[str, str]:
     201: {"description": "Registered"}, 200: {"description": "Already registered, the same way"}})
 def register_donor(registration: DonorRegistration):
     """An administrator registers a donor partner; the same registration again changes nothing."""
-    for _ in range(2):
+
+    def attempt():
         existing = repository().get_donor(registration.donor_id)
         if existing is not None:
             changed = existing.differences_from(registration)
@@ -100,12 +102,13 @@ def register_donor(registration: DonorRegistration):
                                     f"{', '.join(changed)}")
             return json_response(200, _donor_view(existing))
         donor = Donor(**registration.model_dump(), registered_at=now())
-        try:
-            repository().add_donor(donor)
-            return json_response(201, _donor_view(donor))
-        except ConcurrencyConflict:
-            continue  # registered meanwhile: compare with that one
-    raise ConcurrencyConflict(f"donor {registration.donor_id} is being registered: retry")
+        repository().add_donor(donor)  # registered meanwhile: the retry compares with that one
+        return json_response(201, _donor_view(donor))
+
+    try:
+        return retry_on_conflict(attempt, what="registering a donor", attempts=2)
+    except ConcurrencyConflict:
+        raise ConcurrencyConflict(f"donor {registration.donor_id} is being registered: retry") from None
 
 
 @app.get("/donors/<donor_id>")

@@ -51,7 +51,9 @@ class Changes:
 
     order: WorkOrder | None = None
     new_order: bool = False
-    workshops: list[Workshop] = field(default_factory=list)  # saved conditionally on their version
+    workshops: list[Workshop] = field(default_factory=list)  # registrations, saved conditionally on their version
+    places_taken: list[str] = field(default_factory=list)  # workshop ids: one more open order each, within capacity
+    places_freed: list[str] = field(default_factory=list)  # workshop ids: one less open order each
     closed: list[tuple[str, ClosedOrder]] = field(default_factory=list)  # (workshop id, figure line)
     events: list[EventEnvelope] = field(default_factory=list)
 
@@ -168,8 +170,9 @@ class RefurbRepository:
     # --- writes --------------------------------------------------------------------------------
 
     def commit(self, changes: Changes) -> None:
-        """One transaction: the work order (created, or saved if unchanged since read), the
-        workshops whose counters moved (each conditional on its version), figure lines, events."""
+        """One transaction: the work order (created, or saved if unchanged since read), workshops
+        registered (conditional on their version), places taken and freed in workshops (each on
+        condition of the counter itself, so concurrent openings do not conflict), figure lines, events."""
         work = UnitOfWork(self.table_name, client=self.client)
         order = changes.order
         if order is not None and changes.new_order:
@@ -185,6 +188,17 @@ class RefurbRepository:
             else:
                 work.save(item, read_version=workshop.version,
                           conflict_message=f"workshop {workshop.workshop_id} changed meanwhile")
+        for workshop_id in changes.places_taken:
+            work.update({"pk": WORKSHOPS_PK, "sk": f"WORKSHOP#{workshop_id}"},
+                        expression="SET open_orders = open_orders + :one, version = version + :one",
+                        condition="attribute_exists(pk) AND open_orders < #capacity", values={":one": 1},
+                        names={"#capacity": "capacity"},  # a reserved word
+                        conflict_message=f"workshop {workshop_id} is full or gone: read again")
+        for workshop_id in changes.places_freed:
+            work.update({"pk": WORKSHOPS_PK, "sk": f"WORKSHOP#{workshop_id}"},
+                        expression="SET open_orders = open_orders - :one, version = version + :one",
+                        condition="open_orders > :zero", values={":one": 1, ":zero": 0},
+                        conflict_message=f"workshop {workshop_id} has no open order to free: read again")
         for workshop_id, line in changes.closed:
             work.put({
                 "pk": f"FIGURES#{workshop_id}", "sk": f"{line.closed_at.isoformat()}#{line.device_id}",

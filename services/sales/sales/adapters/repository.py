@@ -1,5 +1,10 @@
 """Sales' table: reservations learnt from allocation, sales, receipt counters, the price grid.
 
+A device's partition `DEVICE#<id>` holds its reservations (`RESERVATION#<id>`) and two guards:
+`HOLD` names the one reservation the device is sold on (another one heard meanwhile is parked
+until it ends), `SOLD` names the device's sale, created with the sale and removed only by a
+cancellation that refunds, so a device is sold once whatever sales heard (docs/services/sales.md).
+
 Two partitions of the sparse index `gsi1`: `SALES` lists every sale by date (the figures);
 `RESERVATIONS#ended` lists the reservations that ended (sold, released, cancelled) and are not
 forgotten yet, by the time they ended: the retention job reads it oldest first.
@@ -11,6 +16,7 @@ import os
 from datetime import datetime, timezone
 from typing import Any
 
+from shared import clock
 from shared.dynamo import TableReader
 from shared.events import EventEnvelope
 from shared.outbox import ConcurrencyConflict, UnitOfWork
@@ -22,6 +28,10 @@ ALL_SALES = "SALES"  # gsi1 partition listing every sale by date, for the figure
 ENDED_RESERVATIONS = "RESERVATIONS#ended"
 LINKS_TO_THE_PERSON = ("referral_id", "beneficiary_category")
 """What a reservation learnt from allocation that links it to a beneficiary."""
+HOLD = "HOLD"
+SOLD = "SOLD"
+RESERVED, PARKED = "reserved", "parked"
+COUNTER_MOVED = "receipt counter moved meanwhile"
 
 
 def index_time(at: datetime) -> str:
@@ -32,7 +42,7 @@ def ended(reservation: dict[str, Any], status: str, at: datetime | None = None) 
     """The reservation in a final status, listed for the retention job from `at` (now by default)."""
     if reservation.get("forgotten_at"):
         return {**reservation, "status": status}  # erased before it ended: nothing left to forget
-    at = at or datetime.now(timezone.utc)
+    at = at or clock.now()
     return {**reservation, "status": status, "gsi1pk": ENDED_RESERVATIONS,
             "gsi1sk": f"{index_time(at)}#{reservation['device_id']}#{reservation['reservation_id']}"}
 
@@ -47,30 +57,80 @@ class SalesRepository:
         return UnitOfWork(self.table_name, client=self.client)
 
     # reservations (allocation's, as announced)
-    def add_reservation(self, reservation: dict[str, Any]) -> bool:
-        if reservation["status"] != "reserved":
-            reservation = ended(reservation, reservation["status"])
+    def add_reservation(self, reservation: dict[str, Any]) -> str | None:
+        """Store a reservation allocation announced; the status it got ("reserved", or "parked"
+        behind the reservation holding the device, or "released" if its release came first), None
+        if known already. ConcurrencyConflict if the device's hold moved meanwhile: read again."""
+        device_id = reservation["device_id"]
+        if self.get_reservation(device_id, reservation["reservation_id"]) is not None:
+            return None
+        key = {"pk": f"DEVICE#{device_id}", "sk": f"RESERVATION#{reservation['reservation_id']}"}
         work = self.unit_of_work()
-        work.create({"pk": f"DEVICE#{reservation['device_id']}", "sk": f"RESERVATION#{reservation['reservation_id']}",
-                     **reservation}, "reservation already known")
-        try:
-            work.commit()
-            return True
-        except ConcurrencyConflict:
-            return False
+        if reservation["status"] != RESERVED:
+            reservation = ended(reservation, reservation["status"])
+        elif (hold := self.device_hold(device_id)) is None:
+            work.create({"pk": f"DEVICE#{device_id}", "sk": HOLD, "device_id": device_id,
+                         "reservation_id": reservation["reservation_id"]},
+                        f"device {device_id} was held by another reservation meanwhile")
+        else:
+            # Kept aside, not sellable: allocation ended the holding reservation and its release
+            # has not reached us yet (queues do not keep order), or it was sold. The hold is
+            # rewritten unchanged so that parking and the hold's passing on cannot cross.
+            work.save(hold, read_version=hold["version"], conflict_message=f"device {device_id}'s hold moved meanwhile")
+            reservation = {**reservation, "status": PARKED, "parked_behind": hold["reservation_id"]}
+        work.create({**key, **reservation}, "reservation already known")
+        work.commit()
+        return reservation["status"]
+
+    def device_hold(self, device_id: str) -> dict[str, Any] | None:
+        """Which reservation the device is sold on (it may be sold already), None if no reservation holds it."""
+        return self.reader.get(f"DEVICE#{device_id}", HOLD)
+
+    def device_sale(self, device_id: str) -> dict[str, Any] | None:
+        """The device's sale claim (`sale_id`, `reservation_id`), None if it is not sold."""
+        return self.reader.get(f"DEVICE#{device_id}", SOLD)
+
+    def device_state(self, device_id: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+        """The device's active reservation and its sale claim (each None if there is none), in one read."""
+        items = self.reader.query(f"DEVICE#{device_id}")
+        active = [i for i in items if i["sk"].startswith("RESERVATION#") and i["status"] == RESERVED]
+        claim = next((i for i in items if i["sk"] == SOLD), None)
+        return (active[-1] if active else None), claim
 
     def active_reservation(self, device_id: str) -> dict[str, Any] | None:
-        active = [r for r in self.reader.query(f"DEVICE#{device_id}", "RESERVATION#") if r["status"] == "reserved"]
+        active = [r for r in self.reader.query(f"DEVICE#{device_id}", "RESERVATION#") if r["status"] == RESERVED]
         return active[-1] if active else None
 
     def get_reservation(self, device_id: str, reservation_id: str) -> dict[str, Any] | None:
         return self.reader.get(f"DEVICE#{device_id}", f"RESERVATION#{reservation_id}")
 
     def release_reservation(self, reservation: dict[str, Any], reason: str) -> None:
+        """A reservation ends by allocation's release; if it held the device, the hold passes on."""
         work = self.unit_of_work()
         work.save({**ended(reservation, "released"), "released_because": reason},
                   read_version=reservation["version"], conflict_message="reservation changed meanwhile")
+        if reservation["status"] == RESERVED:
+            self._pass_hold_on(work, reservation)
         work.commit()
+
+    def _pass_hold_on(self, work: UnitOfWork, reservation: dict[str, Any]) -> None:
+        """The reservation holding the device ended without a sale (released, or its sale cancelled):
+        the oldest parked reservation becomes the one the device is sold on, else none holds it."""
+        device_id = reservation["device_id"]
+        hold = self.device_hold(device_id)
+        if hold is None or hold["reservation_id"] != reservation["reservation_id"]:
+            return
+        moved = f"device {device_id}'s hold moved meanwhile"
+        parked = sorted((r for r in self.reader.query(f"DEVICE#{device_id}", "RESERVATION#") if r["status"] == PARKED),
+                        key=lambda r: (r.get("reserved_at", ""), r["reservation_id"]))
+        if not parked:
+            work.delete({"pk": hold["pk"], "sk": HOLD}, read_version=hold["version"], conflict_message=moved)
+            return
+        following = {k: v for k, v in parked[0].items() if k != "parked_behind"}
+        work.save({**hold, "reservation_id": following["reservation_id"]}, read_version=hold["version"],
+                  conflict_message=moved)
+        work.save({**following, "status": RESERVED, "activated_at": clock.now().isoformat()},
+                  read_version=following["version"], conflict_message="a parked reservation changed meanwhile")
 
     def reservations_ended_by(self, cutoff: datetime, limit: int) -> list[dict[str, Any]]:
         """Reservations that ended by `cutoff` and are not forgotten yet, the oldest first."""
@@ -106,18 +166,22 @@ class SalesRepository:
 
     def record_sale(self, sale: Sale, reservation: dict[str, Any], counter: dict[str, int],
                     event: EventEnvelope) -> None:
-        """Sale, counter, reservation and DeviceSold in one transaction: no gap, no double sale."""
+        """Sale, counter, reservation, the device's sale claim and DeviceSold in one transaction: no
+        gap in the receipts, and no second sale of the device whichever reservation it is made on."""
         work = self.unit_of_work()
         counter_item = {"pk": f"RECEIPTS#{sale.point_of_sale_id}#{sale.year}", "sk": "COUNTER",
                         "last_number": sale.sequence}
         if counter["version"] == 0:
-            work.create(counter_item, "receipt counter moved meanwhile")
+            work.create(counter_item, COUNTER_MOVED)
         else:
-            work.save(counter_item, read_version=counter["version"], conflict_message="receipt counter moved meanwhile")
+            work.save(counter_item, read_version=counter["version"], conflict_message=COUNTER_MOVED)
         work.save({**ended(reservation, "sold", sale.sold_at), "sale_id": sale.sale_id},
                   read_version=reservation["version"],
                   conflict_message=f"device {sale.device_id} is no longer reserved")
         work.create(self._sale_item(sale), "sale already recorded")
+        work.create({"pk": f"DEVICE#{sale.device_id}", "sk": SOLD, "device_id": sale.device_id,
+                     "sale_id": sale.sale_id, "reservation_id": sale.reservation_id},
+                    f"device {sale.device_id} is sold already")
         work.publish(event)
         work.commit()
 
@@ -125,17 +189,30 @@ class SalesRepository:
         item = self.reader.get(f"SALE#{sale_id}", "SALE")
         return Sale.model_validate(item) if item else None
 
-    def save_sale(self, sale: Sale, *events: EventEnvelope, reservation_status: str | None = None) -> None:
+    def save_sale(self, sale: Sale, *events: EventEnvelope) -> None:
         """A sale changed since it was read at `sale.version`, with the events that announce it."""
         work = self.unit_of_work()
         work.save(self._sale_item(sale), read_version=sale.version,
                   conflict_message=f"sale {sale.sale_id} changed meanwhile: reload and retry")
-        if reservation_status:
-            reservation = self.get_reservation(sale.device_id, sale.reservation_id)
-            work.save(ended(reservation, reservation_status), read_version=reservation["version"],
-                      conflict_message="reservation changed meanwhile")
         for event in events:
             work.publish(event)
+        work.commit()
+
+    def record_cancellation(self, sale: Sale, event: EventEnvelope) -> None:
+        """The refunded sale, its reservation cancelled, the device's sale claim removed (it may be
+        sold again once allocation reserves it again) and the device's hold passed on, at once."""
+        work = self.unit_of_work()
+        work.save(self._sale_item(sale), read_version=sale.version,
+                  conflict_message=f"sale {sale.sale_id} changed meanwhile: reload and retry")
+        reservation = self.get_reservation(sale.device_id, sale.reservation_id)
+        work.save(ended(reservation, "cancelled"), read_version=reservation["version"],
+                  conflict_message="reservation changed meanwhile")
+        claim = self.device_sale(sale.device_id)
+        if claim is not None and claim["sale_id"] == sale.sale_id:
+            work.delete({"pk": claim["pk"], "sk": SOLD}, read_version=claim["version"],
+                        conflict_message=f"device {sale.device_id}'s sale claim changed meanwhile")
+        self._pass_hold_on(work, reservation)
+        work.publish(event)
         work.commit()
 
     def sales_between(self, since: str, until: str) -> list[Sale]:

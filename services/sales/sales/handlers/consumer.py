@@ -1,5 +1,6 @@
-"""Sales' consumer: what allocation reserves can be quoted and sold; what it releases cannot; a
-beneficiary it erases is no longer linked to the reservation and sale (sales.forgetting)."""
+"""Sales' consumer: what allocation reserves can be quoted and sold (one reservation of a device at
+a time, sales.reservations); what it releases cannot; a beneficiary it erases is no longer linked
+to the reservation and sale (sales.forgetting)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from shared.events import EventEnvelope
 from shared.events.allocation import BeneficiaryErased, DeviceReserved, ReservationReleased
 from shared.observability import entry_point, logger
 
-from sales import forgetting
+from sales import forgetting, reservations
 from sales.adapters.repository import SalesRepository
 from sales.domain.sale import ForgottenBecause
 
@@ -19,7 +20,7 @@ repository = functools.cache(SalesRepository)
 
 
 def on_device_reserved(event: DeviceReserved, envelope: EventEnvelope) -> None:
-    repository().add_reservation({
+    reservations.learn_reservation(repository(), {
         "device_id": event.device_id,
         "reservation_id": event.reservation_id,
         "referral_id": event.referral_id,
@@ -34,17 +35,7 @@ def on_device_reserved(event: DeviceReserved, envelope: EventEnvelope) -> None:
 
 
 def on_reservation_released(event: ReservationReleased, envelope: EventEnvelope) -> None:
-    reservation = repository().get_reservation(event.device_id, event.reservation_id)
-    if reservation is None:
-        # Released before sales heard of it (out-of-order delivery): remember it as released.
-        repository().add_reservation({"device_id": event.device_id, "reservation_id": event.reservation_id,
-                                      "referral_id": event.referral_id, "status": "released"})
-        return
-    if reservation["status"] == "reserved":
-        repository().release_reservation(reservation, event.reason)
-    else:
-        logger.info("release of a reservation already " + reservation["status"],
-                    extra={"reservation_id": event.reservation_id})
+    reservations.learn_release(repository(), event.device_id, event.reservation_id, event.referral_id, event.reason)
 
 
 def on_beneficiary_erased(event: BeneficiaryErased, envelope: EventEnvelope) -> None:

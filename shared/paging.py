@@ -1,4 +1,4 @@
-"""One way to page every list a partner reads (decision 18+ in docs/architecture.md).
+"""One way to page every list a partner reads (decision 19 in docs/architecture.md).
 
 A list route takes `?limit=` (default 50, at most 200) and `?cursor=` (the `next_cursor` of
 the previous page) and answers `{"items": [...], "next_cursor": "..." | null, "total": n | null}`:

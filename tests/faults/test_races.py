@@ -155,29 +155,20 @@ def test_twenty_sales_of_one_device_make_one_sale(local_cloud: LocalCloud, partn
     assert receipts_issued(local_cloud) == issued_before + 1 == winner["sequence"]
 
 
-def test_twenty_sales_at_one_point_of_sale_get_gap_free_distinct_receipts(
+def test_twenty_sales_at_one_point_of_sale_all_go_through_with_gap_free_receipts(
         local_cloud: LocalCloud, partners: FaultPartners, sellable, figures):
+    """Nobody at the counter is turned away by contention (sales retries the receipt counter
+    with jittered backoff, decision on receipts in docs/architecture.md)."""
     devices, issued_before = sellable[1:], receipts_issued(local_cloud)
     responses = race(partners, "point_of_sale", "sales", lambda i: sell(partners, devices[i], RACE_TIMEOUT))
     won = [r.json() for r in responses if r.status_code == 201]
-    in_the_race = sorted(sale["sequence"] for sale in won)
-    assert in_the_race == list(range(issued_before + 1, issued_before + 1 + len(won))), in_the_race
-    assert receipts_issued(local_cloud) == issued_before + len(won)  # a lost sale consumed no number
-    assert all(r.status_code == 409 for r in responses if r.status_code != 201), [r.text for r in responses]
-
-    # the losers try again, one by one, until each is sold
-    sold = {sale["device_id"]: sale for sale in won}
-    for device_id in devices:
-        if device_id not in sold:
-            sold[device_id] = eventually(lambda d=device_id: (r := sell(partners, d)).status_code == 201 and r.json(),
-                                         f"selling {device_id} again")
-    sequences = sorted(sale["sequence"] for sale in sold.values())
-    receipts = [sale["receipt_number"] for sale in sold.values()]
+    sequences = sorted(sale["sequence"] for sale in won)
+    receipts = [sale["receipt_number"] for sale in won]
     duplicated = len(receipts) - len(set(receipts))
     figures.sent, figures.correct, figures.duplicated = RACERS, len(won), duplicated
-    figures.lost = len(set(range(issued_before + 1, issued_before + 1 + RACERS)) - set(sequences))
-    figures.note = (f"answers in the race {statuses(responses)}: {len(won)} of {RACERS} sold at once "
-                    f"(receipts {in_the_race[:1] + in_the_race[-1:]}); after retries {RACERS} receipts "
-                    f"{sequences[0]}..{sequences[-1]}, lost = numbers skipped")
+    figures.lost = RACERS - len(won)
+    figures.note = (f"answers {statuses(responses)}; receipts {sequences[:1] + sequences[-1:]}, "
+                    f"lost = customers turned away")
+    assert statuses(responses) == {201: RACERS}, [r.text for r in responses if r.status_code != 201]
     assert sequences == list(range(issued_before + 1, issued_before + 1 + RACERS))
     assert duplicated == 0 and receipts_issued(local_cloud) == issued_before + RACERS

@@ -11,7 +11,6 @@ from pydantic import ValidationError
 from sales.domain.pricing import DEFAULT_GRID, LEGAL_CAP, PriceGrid, quote
 from sales.domain.receipts import receipt_number
 from sales.handlers import api, consumer
-from shared.errors import RuleViolation
 from shared.events import open_envelope
 from shared.events.allocation import ReservationReleased
 from shared.events.sales import DeviceSold

@@ -19,7 +19,7 @@ from typing import Any
 from shared import clock
 from shared.dynamo import TableReader
 from shared.events import EventEnvelope
-from shared.outbox import ConcurrencyConflict, UnitOfWork
+from shared.outbox import UnitOfWork
 
 from sales.domain.pricing import DEFAULT_GRID, PriceGrid
 from sales.domain.sale import ForgottenBecause, Sale

@@ -118,7 +118,7 @@ def take_dead_letters(cloud: LocalCloud, service: str, marks: set[str], *, timeo
     while set(found) != marks:
         # Someone else's message is hidden for 2 s only, so the next pages show what lies behind it.
         for message in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=2,
-                                           AttributeNames=["All"]).get("Messages", []):
+                                           AttributeNames=["All"], MessageAttributeNames=["All"]).get("Messages", []):
             mark = next((m for m in marks if m in message["Body"]), None)
             if mark is None:
                 continue

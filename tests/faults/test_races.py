@@ -124,7 +124,7 @@ def test_twenty_receptions_of_one_serial_make_one_device(local_cloud: LocalCloud
     responses = race(partners, "warehouse", "intake", lambda _: partners.call(
         "POST", f"/intake/lots/{lot['lot_id']}/devices", "warehouse", device, timeout=RACE_TIMEOUT))
     settled(local_cloud, ["refurb", "intake"])
-    devices = partners.expect(200, "GET", f"/intake/lots/{lot['lot_id']}/devices", "warehouse")["devices"]
+    devices = partners.expect(200, "GET", f"/intake/lots/{lot['lot_id']}/devices", "warehouse")["items"]
     announced = [e for e in scan(local_cloud, "intake", "OUTBOX#", envelope=serial)]
     orders = scan(local_cloud, "refurb", "WORKORDER#", serial_number=serial)
     figures.sent, figures.correct = RACERS, len(devices)

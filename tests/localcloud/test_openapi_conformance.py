@@ -59,7 +59,7 @@ def real_ids(fuzzed_cloud: LocalCloud) -> dict[str, str]:
     Made before anything is fuzzed: fuzzed policies and workshops could stop the journey."""
     run = thin_path.run(fuzzed_cloud)
     device = fuzzed_cloud.expect(200, "GET", f"/intake/devices/{run.device_id}", "admin")
-    keys = fuzzed_cloud.expect(200, "GET", "/access/keys", "admin")["keys"]
+    keys = fuzzed_cloud.expect(200, "GET", "/access/keys", "admin")["items"]
     return {"device_id": run.device_id, "lot_id": device["lot_id"], "donor_id": device["donor_id"],
             "label_code": device["label_code"], "referral_id": run.referral_id,
             "reservation_id": run.sale["reservation_id"], "sale_id": run.sale["sale_id"],

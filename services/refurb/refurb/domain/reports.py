@@ -7,12 +7,13 @@ in refurb (events carry codes), and a note holding personal data is refused.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from shared import clock
 from shared.events.refurb import DriveErasure
 from shared.events.vocabulary import (
     Code,
@@ -128,7 +129,7 @@ class ErasureRecord(DriveErasure):
         # The certificate shows it to donors: an hour without a time zone, or in the future, is a typo.
         if completed_at.tzinfo is None:
             raise ValueError("give the time zone (e.g. 2026-11-28T09:30:00Z)")
-        if completed_at > datetime.now(timezone.utc) + CLOCK_SKEW:
+        if completed_at > clock.now() + CLOCK_SKEW:
             raise ValueError("an erasure cannot be completed in the future")
         return completed_at
 

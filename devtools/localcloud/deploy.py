@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,13 @@ class Deployment:
     seconds: float
 
 
+def upload_template(s3, stack_name: str, body: str) -> str:
+    """Put the packaged template in the artifact bucket; its URL, path-style on the cloud's S3."""
+    key = f"templates/{stack_name}-{hashlib.sha256(body.encode()).hexdigest()[:16]}.json"
+    s3.put_object(Bucket=ARTIFACT_BUCKET, Key=key, Body=body.encode())
+    return f"{s3.meta.endpoint_url.rstrip('/')}/{ARTIFACT_BUCKET}/{key}"
+
+
 def deploy(session, stack_name: str = STACK_NAME, *, template: Path = TEMPLATE,
            parameters: list[dict[str, str]] | None = None, timeout: float = 120.0) -> Deployment:
     """Package `template` (the system's by default) into the cloud's S3 and create or update its stack.
@@ -42,7 +50,10 @@ def deploy(session, stack_name: str = STACK_NAME, *, template: Path = TEMPLATE,
         body = template_body(packager.package(load_template(template)))
     except (TemplateError, FileNotFoundError) as error:
         raise LocalCloudError(f"the template cannot be deployed: {error}") from None
-    arguments = dict(StackName=stack_name, TemplateBody=body, Parameters=parameters or [], Capabilities=CAPABILITIES)
+    # Through S3, like `sam deploy`: an inline TemplateBody stops at 51,200 bytes (the emulator
+    # enforces it too), a template in S3 at 1 MB; the system's is close to the first already.
+    arguments = dict(StackName=stack_name, TemplateURL=upload_template(s3, stack_name, body),
+                     Parameters=parameters or [], Capabilities=CAPABILITIES)
     status = _stack_status(cloudformation, stack_name)
     if status == "ROLLBACK_COMPLETE":  # a failed first creation cannot be updated: start again
         cloudformation.delete_stack(StackName=stack_name)

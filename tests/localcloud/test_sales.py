@@ -123,17 +123,24 @@ def test_fifty_sales_racing_at_one_point_of_sale_all_go_through_with_consecutive
     assert sell(devices[0]).status_code == 404
 
 
-def test_a_device_reserved_again_before_its_release_arrives_is_sold_once(local_cloud: LocalCloud):
-    """Allocation released a reservation and reserved the device for someone in another territory;
-    the second DeviceReserved reaches sales before the release (queues do not keep order)."""
-    cloud = local_cloud
-    device_id = f"twice-{uuid.uuid4().hex[:10]}"
+def reserved_twice(cloud: LocalCloud, prefix: str):
+    """A device reserved in territory 35, then again in 44 before the first's release reaches
+    sales: the second is parked. Returns the device id and both DeviceReserved."""
+    device_id = f"{prefix}-{uuid.uuid4().hex[:10]}"
     [first] = announce_reservations(cloud, [device_id], territory="35")
     eventually(lambda: cloud.call("GET", f"/sales/quotes/{device_id}", "pos").ok, what="sales learning the first")
     second = reservation_of(device_id, territory="44")
     put_on_the_bus(cloud, [second.to_envelope()])
     eventually(lambda: reservation_status(cloud, device_id, second.reservation_id) == "parked",
                what="sales parking the second reservation")
+    return device_id, first, second
+
+
+def test_a_device_reserved_again_before_its_release_arrives_is_sold_once(local_cloud: LocalCloud):
+    """Allocation released a reservation and reserved the device for someone in another territory;
+    the second DeviceReserved reaches sales before the release (queues do not keep order)."""
+    cloud = local_cloud
+    device_id, first, second = reserved_twice(cloud, "twice")
 
     def sell(point_of_sale: str):
         return cloud.call("POST", "/sales/sales", point_of_sale, {"device_id": device_id, "payments": PAID})
@@ -163,13 +170,7 @@ def test_a_device_reserved_again_before_its_release_arrives_is_sold_once(local_c
 
 def test_the_release_arriving_late_hands_the_device_to_the_parked_reservation(local_cloud: LocalCloud):
     cloud = local_cloud
-    device_id = f"handed-{uuid.uuid4().hex[:10]}"
-    [first] = announce_reservations(cloud, [device_id], territory="35")
-    eventually(lambda: cloud.call("GET", f"/sales/quotes/{device_id}", "pos").ok, what="sales learning the first")
-    second = reservation_of(device_id, territory="44")
-    put_on_the_bus(cloud, [second.to_envelope()])
-    eventually(lambda: reservation_status(cloud, device_id, second.reservation_id) == "parked",
-               what="sales parking the second reservation")
+    device_id, first, second = reserved_twice(cloud, "handed")
     assert cloud.call("GET", f"/sales/quotes/{device_id}", "pos-44").status_code == 404
 
     put_on_the_bus(cloud, [release_of(first).to_envelope()])

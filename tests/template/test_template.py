@@ -13,6 +13,7 @@ from samtranslator.translator.transform import transform
 from samtranslator.yaml_helper import yaml_parse
 
 from devtools.localcloud.paths import ROOT, TEMPLATE
+from shared.access import OPENAPI_ACCESS, OPENAPI_ROUTE, services_tables
 
 SERVICES = ["Intake", "Refurb", "Allocation", "Sales"]
 # Each function's room: its service, or the gateway (the authorizer and the keys API, `Partner…`).
@@ -285,7 +286,13 @@ def test_a_revoked_key_is_refused_within_the_stated_30_seconds(sam_template):
     assert variables["KEY_CACHE_SECONDS"] == {"Ref": "PartnerKeyCacheSeconds"}
 
 
-PUBLIC_ROUTES = {"GET /intake/passport/{label_code}": "IntakeApiIntegration"}  # a device's passport, by its label
+PUBLIC_ROUTES = {
+    "GET /intake/passport/{label_code}": "IntakeApiIntegration",  # a device's passport, by its label
+    # each API's OpenAPI document (shared/http.py)
+    **{f"GET /{api}/openapi.json": f"{integration}Integration" for api, integration in {
+        "intake": "IntakeApi", "refurb": "RefurbApi", "allocation": "AllocationApi", "sales": "SalesApi",
+        "access": "PartnerKeysApi", "operations": "OperationsApi"}.items()},
+}
 
 
 def test_http_api_routes_are_explicit_and_behind_the_partner_authorizer(sam_template):
@@ -304,6 +311,16 @@ def test_http_api_routes_are_explicit_and_behind_the_partner_authorizer(sam_temp
         assert route["AuthorizerId"] == {"Ref": "PartnerAuthorizer"}
     integrations = [v["Properties"] for v in resources.values() if v["Type"] == "AWS::ApiGatewayV2::Integration"]
     assert all(i["PayloadFormatVersion"] == "2.0" and i["IntegrationType"] == "AWS_PROXY" for i in integrations)
+
+
+def test_every_route_an_access_table_makes_public_has_its_own_route_without_the_authorizer(sam_template):
+    """Otherwise the proxy route's authorizer refuses it (401) before the service's rule is read."""
+    routes = {v["Properties"]["RouteKey"]: v["Properties"] for v in sam_template["Resources"].values()
+              if v["Type"] == "AWS::ApiGatewayV2::Route"}
+    public = {f"{key.split(' ', 1)[0]} /{api}{key.split(' ', 1)[1]}"
+              for api, table in services_tables().items()
+              for key, access in {**table, OPENAPI_ROUTE: OPENAPI_ACCESS}.items() if access.public}
+    assert {key for key in public if routes.get(key, {}).get("AuthorizationType") != "NONE"} == set()
 
 
 def test_the_runtime_matches_the_local_toolchain(sam_template):

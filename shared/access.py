@@ -130,7 +130,8 @@ def who_may_call(access: Access) -> str:
         reach = Reach.ALL if role is Role.ADMIN else access.grants.get(role)
         if reach is None:
             continue
-        callers.append(role.value if access.kind is None else f"{role.value} ({_REACH_PHRASE[reach].format(kind=access.kind)})")
+        reaches = _REACH_PHRASE[reach].format(kind=access.kind)
+        callers.append(role.value if access.kind is None else f"{role.value} ({reaches})")
     sentence = "Who may call it: " + ", ".join(callers) + (f" — {access.note}." if access.note else ".")
     if any(reach is not Reach.ALL for reach in access.grants.values()):
         sentence += " An object out of the caller's reach answers 404, as if it did not exist."

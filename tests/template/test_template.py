@@ -323,6 +323,15 @@ def test_every_route_an_access_table_makes_public_has_its_own_route_without_the_
     assert {key for key in public if routes.get(key, {}).get("AuthorizationType") != "NONE"} == set()
 
 
+def test_the_operations_api_names_the_dead_letter_queues_the_template_declares(sam_template):
+    """The queue names are an enum in the operations API's document: the same as the function is given."""
+    from operations_api import QueueName
+
+    variables = sam_template["Resources"]["OperationsApiFunction"]["Properties"]["Environment"]["Variables"]
+    declared = json.loads(re.sub(r"\$\{\w+\}", "url", variables["DEAD_LETTER_QUEUES"]["Fn::Sub"]))
+    assert set(declared) == {name.value for name in QueueName}
+
+
 def test_the_runtime_matches_the_local_toolchain(sam_template):
     runtime = sam_template["Globals"]["Function"]["Runtime"]
     assert runtime == f"python{sys.version_info.major}.{sys.version_info.minor}"

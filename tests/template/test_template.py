@@ -292,6 +292,9 @@ PUBLIC_ROUTES = {
     **{f"GET /{api}/openapi.json": f"{integration}Integration" for api, integration in {
         "intake": "IntakeApi", "refurb": "RefurbApi", "allocation": "AllocationApi", "sales": "SalesApi",
         "access": "PartnerKeysApi", "operations": "OperationsApi"}.items()},
+    # the people's pages: a page holds no data, its script calls the routes with the person's token
+    "GET /portal": "PortalIntegration",
+    "GET /portal/{proxy+}": "PortalIntegration",
 }
 
 

@@ -51,7 +51,7 @@ from shared.errors import BadHeader, Forbidden, InvalidInput, NotFound, RuleViol
 from shared.events.vocabulary import ID_PATTERN
 from shared.idempotency import IDEMPOTENCY_WINDOW_SECONDS, persistence_layer
 from shared.outbox import ConcurrencyConflict
-from shared.partners import Partner, partner_from_authorizer
+from shared.partners import Partner, Role, partner_from_authorizer
 
 IDEMPOTENCY_KEY_HEADER = "idempotency-key"
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -222,8 +222,10 @@ class ServiceApi(APIGatewayHttpResolver):
 
         def decorator(func: Callable) -> Callable:
             if len(methods) == 1:
-                options.arguments["description"] = _operation_description(
-                    options.arguments["description"] or inspect.getdoc(func), self.access[keys[0]])
+                written = options.arguments["description"] or inspect.getdoc(func)
+                options.arguments["summary"] = options.arguments["summary"] or _operation_summary(
+                    written, self.access[keys[0]])
+                options.arguments["description"] = _operation_description(written, self.access[keys[0]])
             register = super(ServiceApi, self).route(*options.args, **options.kwargs)
 
             @functools.wraps(func)
@@ -317,6 +319,16 @@ class ServiceApi(APIGatewayHttpResolver):
 
             self._replay_once = replay_once
         return self._replay_once
+
+
+def _operation_summary(description: str | None, access: Access) -> str:
+    """The operation's line in a list: the first sentence it was described with, else who may call it."""
+    if description:
+        first_paragraph = description.strip().split("\n\n", 1)[0]
+        return " ".join(re.split(r"(?<=\.)\s", first_paragraph, maxsplit=1)[0].split()).rstrip(".")
+    if access.public:
+        return "Public"
+    return "For " + ", ".join([*(role.value for role in access.grants if role is not Role.ADMIN), "admin"])
 
 
 def _operation_description(description: str | None, access: Access) -> str:

@@ -143,3 +143,8 @@ def test_every_route_of_a_document_is_in_its_access_table():
     for service in DOCUMENTS:
         listed = {key for key, _ in operations(service)}
         assert listed == set(services_tables()[service]), service
+
+
+def test_an_operation_is_summed_up_by_its_first_sentence_or_else_by_who_may_call_it():
+    assert served("access")["paths"]["/keys"]["get"]["summary"] == "The keys issued, active and revoked, oldest first"
+    assert served("sales")["paths"]["/sales/{sale_id}/handover"]["post"]["summary"] == "For point_of_sale, admin"

@@ -336,12 +336,16 @@ def _operation_description(description: str | None, access: Access) -> str:
     return f"{description}\n\n{rule}" if description else rule
 
 
+# Where each API's rules and workflows are written, in the repository.
+_GUIDES = {"operations": "docs/operations.md"}
+
+
 def _document_description(service: str) -> str:
     return (
         f"The {service} API of Seconde Vie. Paths are relative to the server `/{service}`. Every route but the "
         "public ones needs `Authorization: Bearer <token>` (the `bearer` scheme); each operation says which roles "
         "may call it. Every refusal has the `ErrorBody` shape. Lists are paged with `limit` and `cursor` (the "
-        f"previous page's `next_cursor`). Rules and workflows: docs/services/{service}.md."
+        f"previous page's `next_cursor`). Rules and workflows: {_GUIDES.get(service, f'docs/services/{service}.md')}."
     )
 
 

@@ -148,3 +148,11 @@ def test_every_route_of_a_document_is_in_its_access_table():
 def test_an_operation_is_summed_up_by_its_first_sentence_or_else_by_who_may_call_it():
     assert served("access")["paths"]["/keys"]["get"]["summary"] == "The keys issued, active and revoked, oldest first"
     assert served("sales")["paths"]["/sales/{sale_id}/handover"]["post"]["summary"] == "For point_of_sale, admin"
+
+
+@pytest.mark.parametrize("service", DOCUMENTS)
+def test_a_document_names_the_guide_to_its_rules_and_the_guide_exists(service):
+    from devtools.localcloud.paths import ROOT
+
+    guide = served(service)["info"]["description"].rsplit("Rules and workflows: ", 1)[1].rstrip(".")
+    assert (ROOT / guide).is_file(), guide

@@ -111,3 +111,16 @@ def test_an_unknown_api_is_said_so_in_french(page, portal):
     page.goto(f"{portal}/api/billing")
     expect(page.get_by_text("Cette partie de l'API n'existe pas.")).to_be_visible()
     expect(page.locator(SWAGGER_UI)).to_be_empty()
+
+
+def test_the_docs_pages_fit_a_phone_screen(phone_page, portal, check_accessibility, screenshot):
+    phone_page.set_viewport_size({"width": 360, "height": 800})
+    for path in ("api", "api/sales"):
+        phone_page.goto(f"{portal}/{path}")
+        if path != "api":
+            expect(phone_page.locator(f"{SWAGGER_UI}[data-loaded='true']")).to_be_attached()
+        width = phone_page.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= 360, f"/portal/{path} is {width} px wide on a 360 px screen"
+    phone_page.goto(f"{portal}/api")
+    check_accessibility(phone_page, "api-docs-phone")
+    screenshot(phone_page, "api-docs-phone")

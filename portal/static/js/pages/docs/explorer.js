@@ -50,6 +50,10 @@ startPage(async ({ params }) => {
     onComplete: () => {
       // Swagger UI leaves its list of servers without a name: a screen reader would say only "list"
       document.querySelector("#swagger-ui .servers select")?.setAttribute("aria-label", t("docs.explorer.servers"));
+      // and puts its operations in a <main> of its own, inside the page's: a region, not a second main
+      const operations = document.querySelector("#swagger-ui main#operations");
+      operations?.setAttribute("role", "region");
+      operations?.setAttribute("aria-label", t("docs.explorer.operations"));
       document.getElementById("swagger-ui").dataset.loaded = "true";
     },
     onFailure: () => notify(t("docs.explorer.unavailable"), "error"),

@@ -19,7 +19,7 @@ import json
 import re
 from http import HTTPStatus
 from collections.abc import Mapping
-from typing import Any, Callable
+from typing import Annotated, Any, Callable
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.middlewares.openapi_validation import OpenAPIRequestValidationMiddleware
@@ -28,6 +28,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestValidationError,
 )
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, Server
+from aws_lambda_powertools.event_handler.openapi.params import Header
 from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
@@ -54,6 +55,11 @@ from shared.outbox import ConcurrencyConflict
 from shared.partners import Partner, Role, partner_from_authorizer
 
 IDEMPOTENCY_KEY_HEADER = "idempotency-key"
+_IDEMPOTENCY_PARAMETER = "idempotency_key"  # the header, as Powertools names a parameter
+IdempotencyKey = Annotated[str | None, Header(description=(
+    "Any unique string (a UUID) to make a retry safe: the same key with the same body answers the first "
+    f"answer again and changes nothing, for {IDEMPOTENCY_WINDOW_SECONDS // 86400} days; the same key with another "
+    "body is a 422, while the first is still running a 409"))]
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 METHODS_WITH_A_BODY = frozenset({"POST", "PUT", "PATCH"})
 
@@ -290,6 +296,7 @@ class ServiceApi(APIGatewayHttpResolver):
 
         @functools.wraps(route)
         def run(*args: Any, **kwargs: Any) -> Response:
+            kwargs.pop(_IDEMPOTENCY_PARAMETER, None)  # declared for the document; read from the headers below
             key = self.current_event.headers.get(IDEMPOTENCY_KEY_HEADER)
             if not key:
                 return route(*args, **kwargs)
@@ -303,8 +310,12 @@ class ServiceApi(APIGatewayHttpResolver):
             return json_response(outcome["status"], outcome["body"])
 
         # The router reads the route's parameters from the signature; resolve its annotations
-        # here, where the route's module is known (they may be strings, PEP 563).
-        run.__signature__ = inspect.signature(route, eval_str=True)
+        # here, where the route's module is known (they may be strings, PEP 563). The header is
+        # added to them so that the OpenAPI document lists it on every route that honours it.
+        signature = inspect.signature(route, eval_str=True)
+        header = inspect.Parameter(_IDEMPOTENCY_PARAMETER, inspect.Parameter.KEYWORD_ONLY, default=None,
+                                   annotation=IdempotencyKey)
+        run.__signature__ = signature.replace(parameters=[*signature.parameters.values(), header])
         return run
 
     def _replayer(self) -> Callable[..., dict]:

@@ -156,3 +156,14 @@ def test_a_document_names_the_guide_to_its_rules_and_the_guide_exists(service):
 
     guide = served(service)["info"]["description"].rsplit("Rules and workflows: ", 1)[1].rstrip(".")
     assert (ROOT / guide).is_file(), guide
+
+
+def test_a_route_that_a_retry_may_replay_lists_the_idempotency_key_header_and_no_other_does():
+    def header_of(service, path, method):
+        parameters = served(service)["paths"][path][method].get("parameters", [])
+        return [p for p in parameters if p["in"] == "header"]
+
+    (header,) = header_of("allocation", "/referrals", "post")
+    assert header["name"] == "idempotency-key" and not header["required"]
+    assert "same body" in header["description"]
+    assert header_of("access", "/keys", "post") == []  # its answer holds the key: never replayed

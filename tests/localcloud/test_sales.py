@@ -246,7 +246,7 @@ def test_a_point_of_sale_finds_a_device_by_its_label_sells_it_in_two_payments_an
     assert receipt.headers["Content-Type"] == "application/pdf"
     assert receipt.content.startswith(b"%PDF-")
     text = " ".join(PdfReader(io.BytesIO(receipt.content)).pages[0].extract_text().split())
-    assert f"Reçu de vente n° {sale['receipt_number']}" in text
+    assert f"Reçu de vente N° {sale['receipt_number']}" in text
     assert reserved.label_code in text
     euros = lambda amount: f"{amount:,.2f}".replace(",", " ").replace(".", ",") + " €"  # noqa: E731
     assert f"Prix {euros(price)}" in text

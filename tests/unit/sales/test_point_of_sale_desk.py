@@ -123,7 +123,7 @@ def test_the_receipt_is_a_pdf_with_its_number_the_device_the_price_and_each_paym
     assert response["headers"]["Content-Type"] == "application/pdf"
     assert f'filename="recu-{sale["receipt_number"]}.pdf"' in response["headers"]["Content-Disposition"]
     text = pdf_text(response)
-    assert f"Reçu de vente n° {sale['receipt_number']}" in text
+    assert f"Reçu de vente N° {sale['receipt_number']}" in text
     assert "pos-rennes-centre" in text and LABEL in text and "Ordinateur portable" in text
     assert "Prix 105,00 €" in text
     assert text.count("Carte bancaire") == 2 and "60,00 €" in text and "45,00 €" in text

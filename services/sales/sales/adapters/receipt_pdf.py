@@ -60,7 +60,7 @@ def render_receipt(sale: Sale) -> bytes:
     pdf.setTitle(title)
     pdf.setAuthor("Seconde Vie")
     pdf.setSubject(sale.receipt_number)
-    _Page(pdf).draw(sale, title)
+    _Page(pdf).draw(sale)
     pdf.showPage()
     pdf.save()
     return buffer.getvalue()
@@ -74,10 +74,11 @@ class _Page:
         self.width, height = A5
         self.y = height - MARGIN
 
-    def draw(self, sale: Sale, title: str) -> None:
+    def draw(self, sale: Sale) -> None:
         self.text("Seconde Vie — matériel informatique reconditionné solidaire", FONT_BOLD, 9, ACCENT)
         self.y -= 2 * mm
-        self.text(title, FONT_BOLD, 14)
+        self.text("Reçu de vente", FONT_BOLD, 14)
+        self.text(f"N° {sale.receipt_number}", FONT_BOLD, 11)
         if sale.status is SaleStatus.CANCELLED:
             self.text("VENTE ANNULÉE — remboursée", FONT_BOLD, 11, colors.HexColor("#a3261f"))
         self.rule()
@@ -102,7 +103,7 @@ class _Page:
         self.paragraph(_warranty(sale))
         self.y = 18 * mm
         self.rule()
-        self.text(f"Reçu n° {sale.receipt_number} — numérotation continue par point de vente et par année.",
+        self.text(f"Reçu n° {sale.receipt_number} — numéros continus par point de vente et par an.",
                   FONT, 7, MUTED)
         self.text("Conservez ce reçu : il est demandé pour toute réclamation sous garantie.", FONT, 7, MUTED)
 

@@ -2,7 +2,7 @@
 // buyer pays (POST /sales/sales). The total must be the price: said while typing, checked
 // before sending; the API's refusals show next to the amount they name or above the form.
 import { api } from "/portal/static/js/api.js";
-import { el, show } from "/portal/static/js/dom.js";
+import { clear, el, show } from "/portal/static/js/dom.js";
 import { describeError, bindForm } from "/portal/static/js/forms.js";
 import { euros } from "/portal/static/js/format.js";
 import { t } from "/portal/static/js/i18n.js";
@@ -82,7 +82,16 @@ startPage(async ({ params }) => {
 
   renderLines(container, [{ method: "cash", amount: (priceCents / 100).toFixed(2).replace(".", ",") }]);
   refresh();
-  form.addEventListener("input", refresh);
+  form.addEventListener("input", (event) => {
+    refresh();
+    // an amount being corrected no longer carries the refusal it had
+    if (event.target.getAttribute("aria-invalid") === "true") {
+      document.getElementById(`${event.target.id}-error`)?.remove();
+      event.target.removeAttribute("aria-invalid");
+      event.target.removeAttribute("aria-describedby");
+      if (!form.querySelector('[aria-invalid="true"]')) clear(form.querySelector('[role="alert"]'));
+    }
+  });
   document.getElementById("add-payment").addEventListener("click", () => {
     const lines = [...currentLines(container), { method: "card", amount: "" }];
     renderLines(container, lines);

@@ -115,6 +115,11 @@ def test_a_volunteer_sells_a_reserved_device_and_follows_it_up(page, portal, log
     text = " ".join(PdfReader(io.BytesIO(content)).pages[0].extract_text().split())
     assert receipt_number in text and reserved.label_code in text
 
+    with page.context.expect_page() as opening:  # to print it: the receipt in a tab of its own
+        page.get_by_role("button", name="Ouvrir le reçu pour l'imprimer").click()
+    assert opening.value.url.startswith("blob:")
+    opening.value.close()
+
     # hand it over (today, already filled in), book the accompaniment, record that the buyer came
     page.get_by_role("button", name="Enregistrer la remise").click()
     expect(notice).to_contain_text("Remise enregistrée : garantie jusqu'au")

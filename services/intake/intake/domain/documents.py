@@ -31,7 +31,7 @@ from shared.events.vocabulary import BeneficiaryCategory, DeviceType, DonorType,
 from intake.domain.devices import Device, DeviceStatus
 from intake.domain.donors import PUBLIC_DONATION_VALUE_CAP_EUR, PUBLIC_DONOR_TYPES, Donor, LegalBasis
 from intake.domain.lots import Lot
-from intake.domain.passport import DeviceStage, DeviceSummary
+from intake.domain.passport import ERASURE_STANDARD, DeviceStage, DeviceSummary
 
 DEFAULT_ISSUER_NAME = "Seconde Vie"
 # Devices a donor has handed over: a declared device is not in anyone's hands yet.
@@ -235,7 +235,7 @@ class ErasureCertificateDocument(Document):
     device: CertifiedDevice
     certificate_id: str
     certificate_sha256: str
-    standard: str = "NIST SP 800-88"
+    standard: str = ERASURE_STANDARD
     drives: list[DriveErasure]
     completed_at: datetime = Field(description="When the last drive was erased")
 

@@ -37,6 +37,8 @@ ROUTES = {
     "GET /imports/{import_id}": grant("lot", "the import's lot decides", **LOT_READERS),
     "GET /lots/{lot_id}/documents/donation-certificate": grant("lot", **LOT_READERS),
     "GET /lots/{lot_id}/documents/impact-report": grant("lot", **LOT_READERS),
+    "GET /lots/{lot_id}/documents/labels": grant(
+        "lot", "the warehouse sticks the labels on the devices it received; not the donor", warehouse=TERRITORY),
     # devices
     "POST /devices/{device_id}/reception": grant("device", warehouse=TERRITORY),
     "POST /devices/{device_id}/rejection": grant("device", warehouse=TERRITORY),

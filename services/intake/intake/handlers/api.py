@@ -13,7 +13,7 @@ from http import HTTPStatus
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
-from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from shared.errors import NotFound, RuleViolation
 from shared.http import ERROR_CONTENT, ServiceApi, error_response, json_response
@@ -44,8 +44,9 @@ from intake.domain.donors import Donor, DonorRegistration
 from intake.domain.impact import DEFAULT_EXTRA_YEARS_OF_USE, MAX_EXTRA_YEARS_OF_USE
 from intake.domain.imports import ImportJob, ImportKind
 from intake.domain.inventory import InventoryError
+from intake.domain.labels import LABELS_PER_PART, LabelSheet
 from intake.domain.lots import Lot, LotDeclaration, LotStatusChange
-from intake.domain.passport import public_view
+from intake.domain.passport import Passport, public_view
 from intake.domain.timeline import full_step, journey_step
 
 # An upload is a Lambda payload (6 MB, base64 adds a third): larger files are split.
@@ -76,6 +77,8 @@ class DocumentFormat(StrEnum):
 Format = Annotated[DocumentFormat, Query(alias="format", description="json (default) or pdf")]
 DOCUMENT_RESPONSES = {200: {"description": "The document, as JSON or as a PDF (?format=pdf)", "content": {
     "application/json": {}, "application/pdf": {"schema": {"type": "string", "format": "binary"}}}}}
+LabelPart = Annotated[int, Query(ge=1, description=f"Which part of a large lot's labels ({LABELS_PER_PART} "
+                                                   "labels a part), from 1; the sheet's `parts` says how many")]
 ExtraYears = Annotated[Decimal, Query(
     gt=0, le=MAX_EXTRA_YEARS_OF_USE, decimal_places=2,
     description="Extra years of use assumed for a reused device in the CO2 estimate")]
@@ -254,7 +257,9 @@ def get_timeline(device_id: str, cursor: Cursor = None, limit: Limit = DEFAULT_L
 
 
 @app.get("/passport/<label_code>")
-def get_passport(label_code: str) -> dict[str, Any]:
+def get_passport(label_code: Annotated[str, Path(description="The code on the label, as printed or typed "
+                                                               "(case, spaces, O for 0 and I or L for 1 are forgiven)")]
+                 ) -> Passport:
     """Public (no API key: its own route in template.yaml): what the label on a device tells anyone."""
     code = normalize_label_code(label_code)
     device = repository().device_of_label(code)
@@ -281,6 +286,16 @@ def get_erasure_certificate(device_id: str, as_format: Format = DocumentFormat.J
     return _document_response(document, as_format, f"certificat-effacement-{device.label_code}")
 
 
+@app.get("/lots/<lot_id>/documents/labels", responses=DOCUMENT_RESPONSES)
+def get_label_sheet(lot_id: str, as_format: Format = DocumentFormat.JSON, part: LabelPart = 1):
+    """The lot's labels to print and stick on its devices, each with a QR code of the device's passport
+    page; 24 labels an A4 page, at most 480 a part."""
+    lot = _visible_lot(lot_id)
+    sheet = donor_documents.label_sheet_of(repository(), lot, _portal_origin(), part, _today())
+    suffix = f"-{part}-sur-{sheet.parts}" if sheet.parts > 1 else ""
+    return _document_response(sheet, as_format, f"etiquettes-lot-{lot_id}{suffix}")
+
+
 @app.get("/lots/<lot_id>/documents/impact-report", responses=DOCUMENT_RESPONSES)
 def get_lot_impact_report(lot_id: str, as_format: Format = DocumentFormat.JSON,
                           extra_years: ExtraYears = DEFAULT_EXTRA_YEARS_OF_USE):
@@ -304,11 +319,31 @@ def _today() -> date:
     return now().date()
 
 
-def _document_response(document: Document, as_format: DocumentFormat, filename: str) -> Response:
+def _portal_origin() -> str:
+    """Where the portal's pages are: the HTTP API that was called, which serves them under /portal
+    (docs/architecture.md, "The label's QR code names the API that printed it").
+
+    The host is the API's domain name as the HTTP API reports it (on AWS the name the caller
+    used: the execute-api name or a custom domain); a port comes from the Host header (only the
+    local cloud listens on one); the scheme from X-Forwarded-Proto, which API Gateway always
+    sets (https) and the local cloud never does (http)."""
+    event = app.current_event
+    host = event.request_context.domain_name or event.headers.get("host", "").split(":")[0]
+    _, _, port = event.headers.get("host", "").partition(":")
+    scheme = event.headers.get("x-forwarded-proto", "http").split(",")[0].strip()
+    if scheme not in ("http", "https"):
+        scheme = "https"
+    return f"{scheme}://{host}:{port}" if port.isdigit() else f"{scheme}://{host}"
+
+
+def _document_response(document: Document | LabelSheet, as_format: DocumentFormat, filename: str) -> Response:
     if as_format is DocumentFormat.JSON:
         return json_response(200, document.model_dump(mode="json"))
     # ReportLab takes about half a second to import: only a PDF request pays for it.
-    from intake.adapters.pdf import render_pdf
+    if isinstance(document, LabelSheet):
+        from intake.adapters.label_pdf import render_label_sheet as render_pdf
+    else:
+        from intake.adapters.pdf import render_pdf
 
     # bytes: Powertools sends them base64-encoded (isBase64Encoded), the HTTP API decodes them.
     return Response(status_code=200, content_type="application/pdf", body=render_pdf(document),

@@ -54,7 +54,7 @@ class Label(FrozenModel):
 class LabelSheet(Document):
     """One part of the labels of a lot's devices that have one (received or rejected), oldest registered first."""
 
-    document_type: Literal["label_sheet"] = "label_sheet"
+    document_type: Literal["label_sheet"] = Field(default="label_sheet", description="label_sheet")
     lot_id: str = Field(description="The lot the devices belong to")
     part: int = Field(ge=1, description=f"Which part of the lot's labels this is (at most {LABELS_PER_PART} "
                                         "labels a part), from 1")

@@ -160,8 +160,8 @@ class Passport(BaseModel):
     make: str = Field(description="The device's make")
     model: str = Field(description="The device's model")
     device_type: DeviceType = Field(description="laptop, desktop, tablet or phone")
-    grade: Grade | None = Field(description="The refurbished device's grade (A best, C lowest); null until it is "
-                                            "graded")
+    grade: Grade | None = Field(description="The refurbished device's grade, from D (lowest) to Premium (best); "
+                                            "null until it is graded")
     erasure_done: bool = Field(description="Whether every drive of the device was erased (or destroyed) and "
                                            "certified")
     erasure: PublicErasure | None = Field(description="The erasure, once certified; null before")

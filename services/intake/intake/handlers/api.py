@@ -24,6 +24,14 @@ from shared.partners import Role
 from shared.retry import retry_on_conflict
 
 from intake import donor_documents, imports, reception
+from intake.handlers.answers import (
+    DevicePage,
+    ImportReport,
+    LotPage,
+    LotWithDevices,
+    TimelinePage,
+    json_answer,
+)
 from intake.access import ROUTES, device_ownership, donor_ownership, lot_ownership
 from intake.adapters.import_queue import ImportQueue
 from intake.adapters.repository import IntakeRepository
@@ -39,9 +47,9 @@ from intake.domain.devices import (
     normalize_label_code,
     now,
 )
-from intake.domain.documents import Document
+from intake.domain.documents import DonationCertificate, Document, ErasureCertificateDocument
 from intake.domain.donors import Donor, DonorRegistration
-from intake.domain.impact import DEFAULT_EXTRA_YEARS_OF_USE, MAX_EXTRA_YEARS_OF_USE
+from intake.domain.impact import DEFAULT_EXTRA_YEARS_OF_USE, MAX_EXTRA_YEARS_OF_USE, ImpactReport
 from intake.domain.imports import ImportJob, ImportKind
 from intake.domain.inventory import InventoryError
 from intake.domain.labels import LABELS_PER_PART, LabelSheet
@@ -70,13 +78,24 @@ app.exception_handler(Refused)(lambda e: error_response(e.status, str(e)))
 app.exception_handler(RefusedValue)(lambda e: error_response(HTTPStatus.UNPROCESSABLE_ENTITY, str(e)))
 
 class DocumentFormat(StrEnum):
+    """json (the document's data) or pdf (the printable document)."""
+
     JSON = "json"
     PDF = "pdf"
 
 
+LotId = Annotated[str, Path(description="The lot's id (lot_id of POST /intake/lots)")]
+DeviceId = Annotated[str, Path(description="The device's id (device_id, given when it was registered)")]
+DonorId = Annotated[str, Path(description="The donor partner's id, e.g. donor-departement-35")]
+ImportId = Annotated[str, Path(description="The import's id (import_id of POST /intake/lots/<id>/imports)")]
 Format = Annotated[DocumentFormat, Query(alias="format", description="json (default) or pdf")]
-DOCUMENT_RESPONSES = {200: {"description": "The document, as JSON or as a PDF (?format=pdf)", "content": {
-    "application/json": {}, "application/pdf": {"schema": {"type": "string", "format": "binary"}}}}}
+
+
+def document_responses(model: type) -> dict[int, dict]:
+    return {200: {"description": "The document, as JSON or as a PDF (?format=pdf)", "content": {
+        "application/json": {"model": model}, "application/pdf": {"schema": {"type": "string", "format": "binary"}}}}}
+
+
 LabelPart = Annotated[int, Query(ge=1, description=f"Which part of a large lot's labels ({LABELS_PER_PART} "
                                                    "labels a part), from 1; the sheet's `parts` says how many")]
 ExtraYears = Annotated[Decimal, Query(
@@ -92,7 +111,7 @@ def health() -> dict[str, str]:
 # ── donors ───────────────────────────────────────────────────────────────────────────────
 
 @app.post("/donors", responses={
-    201: {"description": "Registered"}, 200: {"description": "Already registered, the same way"}})
+    201: json_answer(Donor, "Registered"), 200: json_answer(Donor, "Already registered, the same way")})
 def register_donor(registration: DonorRegistration):
     """An administrator registers a donor partner; the same registration again changes nothing."""
 
@@ -114,14 +133,14 @@ def register_donor(registration: DonorRegistration):
         raise ConcurrencyConflict(f"donor {registration.donor_id} is being registered: retry") from None
 
 
-@app.get("/donors/<donor_id>")
-def get_donor(donor_id: str) -> dict[str, Any]:
+@app.get("/donors/<donor_id>", responses={200: json_answer(Donor, "The donor")})
+def get_donor(donor_id: DonorId) -> dict[str, Any]:
     return _donor_view(_visible_donor(donor_id))
 
 
 # ── lots ─────────────────────────────────────────────────────────────────────────────────
 
-@app.post("/lots", status_code=201)
+@app.post("/lots", status_code=201, responses={201: json_answer(Lot, "Declared")})
 @app.replayable
 def declare_lot(declaration: LotDeclaration):
     partner = app.partner()
@@ -135,7 +154,7 @@ def declare_lot(declaration: LotDeclaration):
     return json_response(201, _lot_view(lot))
 
 
-@app.get("/lots")
+@app.get("/lots", responses={200: json_answer(LotPage, "One page of the donor's lots")})
 def list_lots(donor_id: Annotated[str | None, Query(description="Whose lots (warehouse, admin)")] = None,
               cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT) -> dict[str, Any]:
     partner = app.partner()
@@ -149,43 +168,46 @@ def list_lots(donor_id: Annotated[str | None, Query(description="Whose lots (war
     return page.body(lambda item: _lot_view(Lot.model_validate(item)), donor_id=donor_id)
 
 
-@app.get("/lots/<lot_id>")
-def get_lot(lot_id: str) -> dict[str, Any]:
+@app.get("/lots/<lot_id>", responses={200: json_answer(LotWithDevices, "The lot and its first devices")})
+def get_lot(lot_id: LotId) -> dict[str, Any]:
     """The lot and the first page of its devices (GET /lots/<id>/devices for the next pages)."""
     lot = _visible_lot(lot_id)
     page = repository().devices_of_lot(lot_id, None, DEFAULT_LIMIT)
     return {**_lot_view(lot), "devices": [_device_view(d) for d in page.items], "next_cursor": page.next_cursor}
 
 
-@app.get("/lots/<lot_id>/devices")
-def list_devices_of_lot(lot_id: str, status: Annotated[DeviceStatus | None, Query()] = None,
+@app.get("/lots/<lot_id>/devices", responses={200: json_answer(DevicePage, "One page of the lot's devices")})
+def list_devices_of_lot(lot_id: LotId, status: Annotated[DeviceStatus | None, Query(
+                            description="Only the devices of this status: declared, received or rejected")] = None,
                         cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT) -> dict[str, Any]:
     _visible_lot(lot_id)
     page = repository().devices_of_lot(lot_id, cursor, limit, status)
     return page.body(_device_view, lot_id=lot_id, status=status.value if status else None)
 
 
-@app.post("/lots/<lot_id>/status")
+@app.post("/lots/<lot_id>/status", responses={200: json_answer(Lot, "The lot, moved on")})
 @app.replayable
-def change_lot_status(lot_id: str, change: LotStatusChange):
+def change_lot_status(lot_id: LotId, change: LotStatusChange):
     lot = _visible_lot(lot_id)
     lot.advance(change.status, now())
     repository().save_lot(lot)
     return json_response(200, _lot_view(lot))
 
 
-@app.post("/lots/<lot_id>/devices", status_code=201)
+@app.post("/lots/<lot_id>/devices", status_code=201, responses={
+    201: json_answer(Device, "Received: the device, with its label code")})
 @app.replayable
-def receive_device(lot_id: str, declaration: DeviceDeclaration):
+def receive_device(lot_id: LotId, declaration: DeviceDeclaration):
     device = reception.receive_new(repository(), _visible_lot(lot_id), declaration,
                                    correlation_id=app.correlation_id())
     logger.info("device received", extra={"device_id": device.device_id, "lot_id": lot_id})
     return json_response(201, _device_view(device))
 
 
-@app.post("/lots/<lot_id>/rejections", status_code=201)
+@app.post("/lots/<lot_id>/rejections", status_code=201, responses={
+    201: json_answer(Device, "Rejected: the device, with its label code")})
 @app.replayable
-def reject_at_reception(lot_id: str, rejection: RejectionAtReception):
+def reject_at_reception(lot_id: LotId, rejection: RejectionAtReception):
     device = reception.reject_new(repository(), _visible_lot(lot_id), rejection, correlation_id=app.correlation_id())
     logger.info("device rejected at reception", extra={"device_id": device.device_id, "lot_id": lot_id})
     return json_response(201, _device_view(device))
@@ -194,10 +216,11 @@ def reject_at_reception(lot_id: str, rejection: RejectionAtReception):
 # ── imports ──────────────────────────────────────────────────────────────────────────────
 
 @app.post("/lots/<lot_id>/imports", responses={
-    202: {"description": "Queued"}, 200: {"description": "This file was already submitted to the lot: its import so far"},
+    202: json_answer(ImportReport, "Queued"),
+    200: json_answer(ImportReport, "This file was already submitted to the lot: its import so far"),
     413: {"description": "A file too large for one upload", **ERROR_CONTENT},
     415: {"description": "A text body that was not UTF-8", **ERROR_CONTENT}})
-def import_inventory(lot_id: str):
+def import_inventory(lot_id: LotId):
     """The raw CSV file as the body. A donor's file declares devices; the warehouse's receives them."""
     partner = app.partner()
     lot = _visible_lot(lot_id)
@@ -212,8 +235,8 @@ def import_inventory(lot_id: str):
     )
 
 
-@app.get("/imports/<import_id>")
-def get_import(import_id: str, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT) -> dict[str, Any]:
+@app.get("/imports/<import_id>", responses={200: json_answer(ImportReport, "The import so far")})
+def get_import(import_id: ImportId, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT) -> dict[str, Any]:
     """Status, counts, and one page of rejected rows (in row order; next_cursor for more)."""
     job = repository().get_import(import_id)
     if job is None:
@@ -224,31 +247,31 @@ def get_import(import_id: str, cursor: Cursor = None, limit: Limit = DEFAULT_LIM
 
 # ── devices ──────────────────────────────────────────────────────────────────────────────
 
-@app.post("/devices/<device_id>/reception")
+@app.post("/devices/<device_id>/reception", responses={200: json_answer(Device, "Received")})
 @app.replayable
-def receive_declared_device(device_id: str, details: Reception):
+def receive_declared_device(device_id: DeviceId, details: Reception):
     _visible_device(device_id)
     device = reception.receive_declared(repository(), device_id, details, correlation_id=app.correlation_id())
     logger.info("declared device received", extra={"device_id": device_id, "lot_id": device.lot_id})
     return json_response(200, _device_view(device))
 
 
-@app.post("/devices/<device_id>/rejection")
+@app.post("/devices/<device_id>/rejection", responses={200: json_answer(Device, "Rejected")})
 @app.replayable
-def reject_declared_device(device_id: str, rejection: Rejection):
+def reject_declared_device(device_id: DeviceId, rejection: Rejection):
     _visible_device(device_id)
     device = reception.reject_declared(repository(), device_id, rejection, correlation_id=app.correlation_id())
     logger.info("declared device rejected", extra={"device_id": device_id, "lot_id": device.lot_id})
     return json_response(200, _device_view(device))
 
 
-@app.get("/devices/<device_id>")
-def get_device(device_id: str) -> dict[str, Any]:
+@app.get("/devices/<device_id>", responses={200: json_answer(Device, "The device")})
+def get_device(device_id: DeviceId) -> dict[str, Any]:
     return _device_view(_visible_device(device_id))
 
 
-@app.get("/devices/<device_id>/timeline")
-def get_timeline(device_id: str, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT) -> dict[str, Any]:
+@app.get("/devices/<device_id>/timeline", responses={200: json_answer(TimelinePage, "One page of its steps")})
+def get_timeline(device_id: DeviceId, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT) -> dict[str, Any]:
     """Administrators see every step whole; the device's donor, warehouse and workshop its journey
     (intake/domain/timeline.py says what a journey step shows). Steps in the order they happened."""
     _visible_device(device_id)
@@ -272,22 +295,23 @@ def get_passport(label_code: Annotated[str, Path(description="The code on the la
 # Whoever sees a lot (its donor, the warehouse, an administrator) gets its documents; a donor
 # only its own. JSON by default, the PDF with ?format=pdf.
 
-@app.get("/lots/<lot_id>/documents/donation-certificate", responses=DOCUMENT_RESPONSES)
-def get_donation_certificate(lot_id: str, as_format: Format = DocumentFormat.JSON):
+@app.get("/lots/<lot_id>/documents/donation-certificate", responses=document_responses(DonationCertificate))
+def get_donation_certificate(lot_id: LotId, as_format: Format = DocumentFormat.JSON):
     lot = _visible_lot(lot_id)
     document = donor_documents.donation_certificate_of(repository(), lot, _today())
     return _document_response(document, as_format, f"attestation-de-don-{lot_id}")
 
 
-@app.get("/devices/<device_id>/documents/erasure-certificate", responses=DOCUMENT_RESPONSES)
-def get_erasure_certificate(device_id: str, as_format: Format = DocumentFormat.JSON):
+@app.get("/devices/<device_id>/documents/erasure-certificate",
+         responses=document_responses(ErasureCertificateDocument))
+def get_erasure_certificate(device_id: DeviceId, as_format: Format = DocumentFormat.JSON):
     device = _visible_device(device_id)
     document = donor_documents.erasure_certificate_of(repository(), device, _today())
     return _document_response(document, as_format, f"certificat-effacement-{device.label_code}")
 
 
-@app.get("/lots/<lot_id>/documents/labels", responses=DOCUMENT_RESPONSES)
-def get_label_sheet(lot_id: str, as_format: Format = DocumentFormat.JSON, part: LabelPart = 1):
+@app.get("/lots/<lot_id>/documents/labels", responses=document_responses(LabelSheet))
+def get_label_sheet(lot_id: LotId, as_format: Format = DocumentFormat.JSON, part: LabelPart = 1):
     """The lot's labels to print and stick on its devices, each with a QR code of the device's passport
     page; 24 labels an A4 page, at most 480 a part."""
     lot = _visible_lot(lot_id)
@@ -296,16 +320,16 @@ def get_label_sheet(lot_id: str, as_format: Format = DocumentFormat.JSON, part: 
     return _document_response(sheet, as_format, f"etiquettes-lot-{lot_id}{suffix}")
 
 
-@app.get("/lots/<lot_id>/documents/impact-report", responses=DOCUMENT_RESPONSES)
-def get_lot_impact_report(lot_id: str, as_format: Format = DocumentFormat.JSON,
+@app.get("/lots/<lot_id>/documents/impact-report", responses=document_responses(ImpactReport))
+def get_lot_impact_report(lot_id: LotId, as_format: Format = DocumentFormat.JSON,
                           extra_years: ExtraYears = DEFAULT_EXTRA_YEARS_OF_USE):
     lot = _visible_lot(lot_id)
     document = donor_documents.lot_impact_report(repository(), lot, _today(), extra_years)
     return _document_response(document, as_format, f"rapport-impact-lot-{lot_id}")
 
 
-@app.get("/donors/<donor_id>/documents/impact-report", responses=DOCUMENT_RESPONSES)
-def get_donor_impact_report(donor_id: str, as_format: Format = DocumentFormat.JSON,
+@app.get("/donors/<donor_id>/documents/impact-report", responses=document_responses(ImpactReport))
+def get_donor_impact_report(donor_id: DonorId, as_format: Format = DocumentFormat.JSON,
                             extra_years: ExtraYears = DEFAULT_EXTRA_YEARS_OF_USE):
     donor = _visible_donor(donor_id)
     document = donor_documents.donor_impact_report(repository(), donor, _today(), extra_years)

@@ -26,7 +26,9 @@ def json_answer(model: type[BaseModel], description: str) -> dict[str, Any]:
 
 
 class LotPage(BaseModel):
-    donor_id: str = Field(description="Whose lots these are")
+    donor_id: str | None = Field(default=None, description="Whose lots these are (a donor's list)")
+    territory: str | None = Field(default=None, description="Whose lots these are (a warehouse's list of its "
+                                                            "territory's lots)")
     items: list[Lot] = Field(description="The donor's lots, oldest declared first")
     next_cursor: str | None = NEXT_CURSOR
     total: None = TOTAL

@@ -155,11 +155,16 @@ def declare_lot(declaration: LotDeclaration):
 
 
 @app.get("/lots", responses={200: json_answer(LotPage, "One page of the donor's lots")})
-def list_lots(donor_id: Annotated[str | None, Query(description="Whose lots (warehouse, admin)")] = None,
+def list_lots(donor_id: Annotated[str | None, Query(
+                  description="Whose lots (warehouse, admin); a warehouse that gives none gets every lot of its "
+                              "territory")] = None,
               cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT) -> dict[str, Any]:
     partner = app.partner()
     if partner.role is Role.DONOR:
         donor_id = partner.partner_id
+    elif not donor_id and partner.role is Role.WAREHOUSE and partner.territory:
+        page = repository().lots_of_territory(partner.territory, cursor, limit)
+        return page.body(lambda item: _lot_view(Lot.model_validate(item)), territory=partner.territory)
     elif not donor_id:
         raise Refused(HTTPStatus.UNPROCESSABLE_ENTITY, "donor_id: say whose lots to list")
     else:

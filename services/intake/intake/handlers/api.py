@@ -86,7 +86,7 @@ class DocumentFormat(StrEnum):
 
 LotId = Annotated[str, Path(description="The lot's id (lot_id of POST /intake/lots)")]
 DeviceId = Annotated[str, Path(description="The device's id (device_id, given when it was registered)")]
-DonorId = Annotated[str, Path(description="The donor partner's id, e.g. donor-departement-35")]
+DonorId = Annotated[str, Path(description="The donor partner's id, e.g. donor-ville-de-brest")]
 ImportId = Annotated[str, Path(description="The import's id (import_id of POST /intake/lots/<id>/imports)")]
 Format = Annotated[DocumentFormat, Query(alias="format", description="json (default) or pdf")]
 

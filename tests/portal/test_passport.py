@@ -59,7 +59,8 @@ def lot_row(page, site: str):
 
 @pytest.fixture(scope="module")
 def lot(local_cloud: LocalCloud) -> dict:
-    """A lot of the dev donor (territory 35) with two devices received, the first one erased."""
+    """A lot of the dev donor (territory 35): two devices received, the first one erased, and a third
+    rejected at reception (it goes to recycling, and keeps its label)."""
     cloud = local_cloud
     cloud.expect(200, "PUT", "/refurb/workshops/workshop-rennes", "admin",
                  {"name": "Atelier Rennes", "territories": ["35"], "capacity": 1000})
@@ -70,6 +71,9 @@ def lot(local_cloud: LocalCloud) -> dict:
         "serial_number": f"PF{uuid.uuid4().hex[:8].upper()}", "make": "Lenovo", "model": "ThinkPad T480",
         "device_type": "laptop", "specs": {"cpu_model": "i5-8350U", "ram_gb": 8,
                                            "drives": [{"kind": "ssd", "size_gb": 256}]}}) for _ in range(2)]
+    devices.append(cloud.expect(201, "POST", f"/intake/lots/{lot_id}/rejections", "warehouse", {
+        "serial_number": f"PF{uuid.uuid4().hex[:8].upper()}", "make": "Dell", "model": "Latitude E6410",
+        "device_type": "laptop", "reason": "obsolete"}))
     erase(cloud, devices[0]["device_id"])
     eventually(lambda: cloud.expect(200, "GET", f"/intake/passport/{devices[0]['label_code']}", None)["erasure_done"],
                "ErasureCertified reaching intake", timeout=PATIENCE, interval=0.3)
@@ -124,6 +128,19 @@ def test_an_unknown_label_says_so_and_another_code_can_be_typed(lot, page, porta
     expect(page.locator("#passport-code")).to_have_text(f"Étiquette {known}")
     expect(page.locator("#passport-erasure")).to_have_text(
         "Pas encore : les données seront effacées pendant le reconditionnement, avant toute remise.")
+
+
+def test_a_device_rejected_at_reception_says_it_went_to_recycling(local_cloud, lot, page, portal):
+    rejected = lot["devices"][2]
+    eventually(lambda: local_cloud.expect(200, "GET", f"/intake/passport/{rejected['label_code']}", None)
+               ["outcome"] == "recycled", "DeviceRejected reaching intake's summary", timeout=PATIENCE, interval=0.3)
+
+    page.goto(f"{portal}/d/{rejected['label_code']}")
+
+    expect(page.locator("#passport-device")).to_have_text("Dell Latitude E6410 (ordinateur portable)")
+    expect(page.locator("#passport-outcome")).to_have_text("Non réemployable : confié à une filière de recyclage.")
+    expect(page.locator("#passport-erasure")).to_have_text("Non : l'appareil n'a pas été reconditionné.")
+    expect(page.locator("#passport-grade")).to_have_text("Non évalué : l'appareil n'a pas été reconditionné.")
 
 
 def test_the_warehouse_downloads_the_label_sheet_of_a_lot(lot, page, portal, login, check_accessibility, screenshot,

@@ -39,7 +39,7 @@ function showPassport(passport) {
   show(document.getElementById("passport-grade"), passport.grade
     ? [el("span", { class: "passport-grade" }, t("public.grade.name", { grade: passport.grade })), " — ",
       t(`public.grade.meaning.${passport.grade}`)]
-    : t("public.grade.not_yet"));
+    : t(passport.outcome === "recycled" ? "public.grade.none" : "public.grade.not_yet"));
   show(document.getElementById("passport-erasure"), erasure(passport));
   show(document.getElementById("passport-outcome"), t(`public.outcome.${passport.outcome}`));
   document.getElementById("passport").hidden = false;

@@ -24,14 +24,6 @@ from shared.partners import Role
 from shared.retry import retry_on_conflict
 
 from intake import donor_documents, imports, reception
-from intake.handlers.answers import (
-    DevicePage,
-    ImportReport,
-    LotPage,
-    LotWithDevices,
-    TimelinePage,
-    json_answer,
-)
 from intake.access import ROUTES, device_ownership, donor_ownership, lot_ownership
 from intake.adapters.import_queue import ImportQueue
 from intake.adapters.repository import IntakeRepository
@@ -56,6 +48,14 @@ from intake.domain.labels import LABELS_PER_PART, LabelSheet
 from intake.domain.lots import Lot, LotDeclaration, LotStatusChange
 from intake.domain.passport import Passport, public_view
 from intake.domain.timeline import full_step, journey_step
+from intake.handlers.answers import (
+    DevicePage,
+    ImportReport,
+    LotPage,
+    LotWithDevices,
+    TimelinePage,
+    json_answer,
+)
 
 # An upload is a Lambda payload (6 MB, base64 adds a third): larger files are split.
 MAX_UPLOAD_BYTES = 4_000_000
@@ -154,7 +154,7 @@ def declare_lot(declaration: LotDeclaration):
     return json_response(201, _lot_view(lot))
 
 
-@app.get("/lots", responses={200: json_answer(LotPage, "One page of the donor's lots")})
+@app.get("/lots", responses={200: json_answer(LotPage, "One page of lots")})
 def list_lots(donor_id: Annotated[str | None, Query(
                   description="Whose lots (warehouse, admin); a warehouse that gives none gets every lot of its "
                               "territory")] = None,

@@ -46,7 +46,7 @@ def erase(cloud: LocalCloud, device_id: str) -> None:
 
 
 def lot_row(page, site: str):
-    """The row of the lot collected at `site`, asking for the next lots until it shows (oldest come first)."""
+    """The row of the lot collected at `site`, asking for the next lots until it shows."""
     row = page.get_by_role("row").filter(has_text=site)
     more = page.get_by_role("button", name="Afficher la suite")
     expect(page.locator("#lots-loading")).to_have_count(0)

@@ -67,8 +67,8 @@ class IntakeRepository:
         work.commit()
 
     def lots_of_territory(self, territory: str, cursor: str | None, limit: int) -> Page:
-        """The lots of a territory's donors, oldest declared first."""
-        page = self._page(KeyRange.of_index(f"TERRITORY#{territory}#LOTS", "LOT#"), cursor, limit)
+        """The lots of a territory's donors, newest declared first: the warehouse's work is the latest lots."""
+        page = self._page(KeyRange.of_index(f"TERRITORY#{territory}#LOTS", "LOT#"), cursor, limit, forward=False)
         found = {item["lot_id"]: item for item in self._batch_get([(f"LOT#{i['lot_id']}", "LOT") for i in page.items])}
         return Page([found[i["lot_id"]] for i in page.items if i["lot_id"] in found], page.next_cursor, page.total)
 

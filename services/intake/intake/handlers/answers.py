@@ -29,7 +29,7 @@ class LotPage(BaseModel):
     donor_id: str | None = Field(default=None, description="Whose lots these are (a donor's list)")
     territory: str | None = Field(default=None, description="Whose lots these are (a warehouse's list of its "
                                                             "territory's lots)")
-    items: list[Lot] = Field(description="The donor's lots, oldest declared first")
+    items: list[Lot] = Field(description="The lots: a donor's oldest declared first, a territory's newest first")
     next_cursor: str | None = NEXT_CURSOR
     total: None = TOTAL
 

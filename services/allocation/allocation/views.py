@@ -15,7 +15,9 @@ from pydantic import BaseModel, Field
 from shared.events.vocabulary import BeneficiaryCategory, DeviceType, DonorType, Grade, ReleaseReason
 
 from allocation.domain.devices import AvailableDevice
+from allocation.domain.eligibility import EligibilityRules
 from allocation.domain.matching import (
+    MatchingPolicy,
     FIRST_IN_LINE,
     KEPT_FOR_TERRITORY,
     NO_REQUIREMENT,
@@ -28,6 +30,7 @@ from allocation.domain.matching import (
     TERRITORY_WINDOW_ENDED,
 )
 from allocation.domain.needs import Needs, Requirements
+from allocation.domain.partners import PartnerRegistration
 from allocation.domain.referrals import ForgottenBecause, Priority, Referral, ReferralStatus
 from allocation.domain.reservation import Reservation, ReservationStatus
 from allocation.domain.waiting_pool import LOWER_PRIORITY, NEEDS_NOT_MET, OTHER_TERRITORY, REFERRED_LATER
@@ -154,6 +157,26 @@ class ReferralPage(BaseModel):
     items: list[ReferralView] = Field(description="This page's referrals, newest first")
     next_cursor: str | None = Field(description="The cursor of the next page; null on the last")
     total: int | None = Field(description="Not counted (null): counting would read the whole list")
+
+
+class PartnerView(PartnerRegistration):
+    partner_id: str = Field(description="The referral partner's id (its API key's)")
+    registered_at: datetime = Field(description="When an administrator first registered it")
+    updated_at: datetime = Field(description="When its registration last changed")
+
+
+class _StoredPolicyView(BaseModel):
+    version: int = Field(description="0: the defaults, never changed; then one more at each change")
+    changed_by: str | None = Field(description="The administrator who made the last change")
+    changed_at: datetime | None = Field(description="When")
+
+
+class EligibilityRulesView(_StoredPolicyView):
+    policy: EligibilityRules = Field(description="The rules applied to every new referral")
+
+
+class MatchingPolicyView(_StoredPolicyView):
+    policy: MatchingPolicy = Field(description="The policy applied to every new match")
 
 
 def matching_view(explanation: dict[str, Any]) -> dict[str, Any]:

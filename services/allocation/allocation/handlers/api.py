@@ -38,7 +38,14 @@ from allocation.domain.matching import MatchingPolicy
 from allocation.domain.partners import PartnerRegistration, ReferralPartner
 from allocation.domain.referrals import Referral, ReferralRequest, ReferralStatus
 from allocation.domain.reservation import Reservation
-from allocation.views import ReferralPage, ReferralView, ReservationView
+from allocation.views import (
+    EligibilityRulesView,
+    MatchingPolicyView,
+    PartnerView,
+    ReferralPage,
+    ReferralView,
+    ReservationView,
+)
 
 app = ServiceApi("allocation", ROUTES)
 # One repository per warm function; its boto3 client is made on first use.
@@ -95,7 +102,7 @@ def _referral_page(page: Page, **context: Any) -> dict[str, Any]:
 
 
 def _partner_view(partner: ReferralPartner) -> dict[str, Any]:
-    return partner.model_dump(mode="json", exclude={"version"})
+    return PartnerView.model_validate(partner.model_dump(exclude={"version"})).model_dump(mode="json")
 
 
 def _policy_view(stored: StoredPolicy) -> dict[str, Any]:
@@ -132,7 +139,8 @@ def health() -> dict[str, str]:
 
 
 @app.put("/partners/<partner_id>", responses={
-    201: {"description": "Registered"}, 200: {"description": "Already registered: changed, or as it was"}})
+    **_documented(PartnerView, 201, "Registered"),
+    **_documented(PartnerView, 200, "Already registered: changed, or as it was")})
 def register_partner(partner_id: PartnerId, registration: PartnerRegistration):
     """An administrator registers a referral partner, or changes its registration."""
 
@@ -155,7 +163,7 @@ def register_partner(partner_id: PartnerId, registration: PartnerRegistration):
         raise ConcurrencyConflict(f"partner {partner_id} is being registered: retry") from None
 
 
-@app.get("/partners/<partner_id>")
+@app.get("/partners/<partner_id>", responses=_documented(PartnerView))
 def get_partner(partner_id: PartnerId) -> dict[str, Any]:
     partner = repository().get_partner(partner_id)
     app.require_reach(referrer_ownership(partner_id) if partner else None, f"no referral partner {partner_id}")
@@ -243,22 +251,22 @@ def get_device(device_id: DeviceId) -> dict[str, Any]:
     return device.model_dump(mode="json", exclude={"version"})
 
 
-@app.get("/policies/eligibility")
+@app.get("/policies/eligibility", responses=_documented(EligibilityRulesView))
 def get_eligibility_rules() -> dict[str, Any]:
     return _policy_view(repository().policy("eligibility"))
 
 
-@app.put("/policies/eligibility")
+@app.put("/policies/eligibility", responses=_documented(EligibilityRulesView))
 def put_eligibility_rules(rules: EligibilityRules) -> dict[str, Any]:
     return _save_policy("eligibility", rules)
 
 
-@app.get("/policies/matching")
+@app.get("/policies/matching", responses=_documented(MatchingPolicyView))
 def get_matching_policy() -> dict[str, Any]:
     return _policy_view(repository().policy("matching"))
 
 
-@app.put("/policies/matching")
+@app.put("/policies/matching", responses=_documented(MatchingPolicyView))
 def put_matching_policy(policy: MatchingPolicy) -> dict[str, Any]:
     return _save_policy("matching", policy)
 

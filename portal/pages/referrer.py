@@ -10,9 +10,11 @@ REFERRER = (Role.REFERRER,)
 
 PAGES = [
     Page(path="orienter", template="referrer/new_referral.html", title="referrer.new.title", roles=REFERRER,
-         script="referrer/new_referral.js", catalogues=("referrer",), nav="referrer.nav.new"),
+         script="referrer/new_referral.js", catalogues=("referrer",), styles=("referrer.css",),
+         nav="referrer.nav.new"),
     Page(path="orientations", template="referrer/referrals.html", title="referrer.list.title", roles=REFERRER,
-         script="referrer/referrals.js", catalogues=("referrer",), nav="referrer.nav.list"),
+         script="referrer/referrals.js", catalogues=("referrer",), styles=("referrer.css",),
+         nav="referrer.nav.list"),
     Page(path="orientations/{referral_id}", template="referrer/referral.html", title="referrer.referral.title",
-         roles=REFERRER, script="referrer/referral.js", catalogues=("referrer",)),
+         roles=REFERRER, script="referrer/referral.js", catalogues=("referrer",), styles=("referrer.css",)),
 ]

@@ -1,6 +1,6 @@
 // One referral: its needs diagnosis, its status, the reserved device, where to collect it and why;
 // withdrawing it after a confirmation (allocation's 409 shown if it is refused).
-import { api } from "/portal/static/js/api.js";
+import { ApiError, api } from "/portal/static/js/api.js";
 import { el, notify, show } from "/portal/static/js/dom.js";
 import { date } from "/portal/static/js/format.js";
 import { bindForm } from "/portal/static/js/forms.js";
@@ -84,7 +84,17 @@ startPage(async ({ params }) => {
   opener.addEventListener("click", () => toggle(true));
   document.getElementById("cancel-keep").addEventListener("click", () => toggle(false));
   bindForm(form, async (values) => {
-    render(await api.post(`${path}/cancellation`, values, { idempotent: true }));
+    let cancelled;
+    try {
+      cancelled = await api.post(`${path}/cancellation`, values, { idempotent: true });
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.status !== 409) throw error;
+      // closed meanwhile (by a colleague, a sale, the expiry): say so, and show it as it is now
+      render(await api.get(path));
+      document.getElementById("cancel-section").hidden = false;
+      throw new ApiError(409, { message: t("referrer.cancel.refused", { message: error.message }) });
+    }
+    render(cancelled);
     form.reset();
     form.hidden = true;
     opener.hidden = false;

@@ -15,9 +15,9 @@ function entry(referral) {
     el("dt", {}, t("referrer.referral.status")), el("dd", {}, statusBadge(referral.status)),
     el("dt", {}, t("referrer.referral.created")), el("dd", {}, date(referral.created_at)));
   const reservation = referral.reservation;
-  const item = el("li", { class: "card", "aria-labelledby": headingId },
-    el("h2", { id: headingId }, el("a", { href: `/portal/orientations/${encodeURIComponent(referral.referral_id)}`,
-      "aria-label": t("referrer.list.open", { reference }) }, reference)),
+  const item = el("li", { class: "card" },
+    el("h2", { id: headingId }, el("a", { href: `/portal/orientations/${encodeURIComponent(referral.referral_id)}` },
+      reference)),
     facts);
   if (reservation && reservation.status !== "released") {
     append(facts,

@@ -235,3 +235,22 @@ def test_another_role_is_refused_the_social_workers_pages(page: Page, portal, lo
     page.goto(f"{portal}/orientations")
     expect(page.locator("#access-refused")).to_be_visible()
     expect(page.locator("#referrals")).to_be_hidden()
+
+
+def test_the_list_shows_the_following_referrals_on_demand(page: Page, portal, local_cloud, login):
+    cloud = local_cloud
+    thin_path.register_referrer(cloud, "35")
+    mine = [referral_through_the_api(cloud, f"page-{n:02d}") for n in range(21)]  # one more than a page
+    try:
+        login(page, "referrer")
+        page.goto(f"{portal}/orientations?statut=waiting")
+        cards = page.locator("#referrals > li h2")
+        expect(page.locator("#referrals-count")).to_have_text("20 orientation(s) affichée(s).")
+        assert cards.all_text_contents() == [f"API-{RUN}-page-{n:02d}" for n in range(20, 0, -1)]
+        page.get_by_role("button", name="Afficher les suivantes").click()
+        expect(cards.nth(20)).to_have_text(f"API-{RUN}-page-00")
+        shown = cards.all_text_contents()
+        assert len(shown) == len(set(shown)), "a referral shown twice"
+    finally:
+        for referral_id in mine:
+            cloud.call("POST", f"/allocation/referrals/{referral_id}/cancellation", "referrer", {"reason": "fin du test"})

@@ -220,7 +220,7 @@ def test_a_social_worker_refers_a_family_sees_the_reservation_lists_and_cancels(
                      {"reason": "retirée par un collègue"})
         page.get_by_role("button", name="Confirmer l'annulation").click()
         alert = page.locator("#cancel-form [role=alert]")
-        expect(alert).to_contain_text("l'orientation n'a pas été annulée, elle n'est plus ouverte")
+        expect(alert).to_contain_text("l'orientation n'a pas été annulée : elle n'est plus ouverte")
         expect(page.locator("#referral")).to_contain_text("Annulée")
         expect(page.locator("#referral")).to_contain_text("retirée par un collègue")
     finally:
@@ -235,6 +235,22 @@ def test_another_role_is_refused_the_social_workers_pages(page: Page, portal, lo
     page.goto(f"{portal}/orientations")
     expect(page.locator("#access-refused")).to_be_visible()
     expect(page.locator("#referrals")).to_be_hidden()
+
+
+def test_another_partners_social_worker_does_not_see_the_referral(page: Page, portal, local_cloud, login):
+    cloud = local_cloud
+    thin_path.register_referrer(cloud, "35")
+    referral_id = referral_through_the_api(cloud, "not-theirs")
+    try:
+        login(page, "referrer", territory="44")
+        page.goto(f"{portal}/orientations/{referral_id}")
+        expect(page.locator("#sv-page-notice")).to_have_text("Introuvable (ou hors de votre périmètre).")
+        expect(page.locator("main")).not_to_contain_text(f"API-{RUN}-not-theirs")
+        page.goto(f"{portal}/orientations")
+        expect(page.locator("#referrals-count")).to_be_visible()
+        expect(page.locator("#referrals")).not_to_contain_text(f"API-{RUN}")
+    finally:
+        cloud.call("POST", f"/allocation/referrals/{referral_id}/cancellation", "referrer", {"reason": "fin du test"})
 
 
 def test_the_list_shows_the_following_referrals_on_demand(page: Page, portal, local_cloud, login):

@@ -92,7 +92,7 @@ startPage(async ({ params }) => {
       // closed meanwhile (by a colleague, a sale, the expiry): say so, and show it as it is now
       render(await api.get(path));
       document.getElementById("cancel-section").hidden = false;
-      throw new ApiError(409, { message: t("referrer.cancel.refused", { message: error.message }) });
+      throw new ApiError(409, { message: t("referrer.cancel.refused") });
     }
     render(cancelled);
     form.reset();

@@ -157,6 +157,8 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ("allocation", "GET /openapi"): Sample(query={"format": "json"}),
     ("allocation", "GET /health"): Sample(),
     ("allocation", "GET /partners/{partner_id}"): Sample("referral partner"),
+    ("allocation", "GET /referrals"): Sample("referral partner", query={"partner_id": "social-services-35"},
+                                             own_scope=frozenset({Role.REFERRER})),
     ("allocation", "GET /referrals/{referral_id}"): Sample("referral"),
     ("allocation", "GET /reservations/{reservation_id}"): Sample("reservation"),
     ("allocation", "GET /devices/{device_id}"): Sample("device"),

@@ -99,6 +99,7 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ("intake", "GET /lots/{lot_id}/devices"): Sample("lot"),
     ("intake", "GET /lots/{lot_id}/documents/donation-certificate"): Sample("lot"),
     ("intake", "GET /lots/{lot_id}/documents/impact-report"): Sample("lot"),
+    ("intake", "GET /lots/{lot_id}/documents/labels"): Sample("lot"),
     ("intake", "GET /imports/{import_id}"): Sample("import lot"),
     ("intake", "GET /devices/{device_id}"): Sample("device"),
     ("intake", "GET /devices/{device_id}/timeline"): Sample("device"),

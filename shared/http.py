@@ -90,7 +90,7 @@ class Problem(BaseModel):
 class ErrorBody(BaseModel):
     """Every refusal. The HTTP API's own 401 (no key) and 403 (a key nobody holds) carry only `message`."""
 
-    message: str = Field(description="What was refused and why, in English")
+    message: str = Field(description="What was refused and why, in English, naming the field when one is at fault")
     error: str = Field("", description="The status' phrase")
     detail: list[Problem] = Field(default_factory=list, description="Each invalid field (a 422 on the request's shape)")
 

@@ -94,6 +94,53 @@ def create_keys_table(client, name: str = KEYS_TABLE) -> str:
     return name
 
 
+# --- Cognito (people's accounts) ---------------------------------------------------------------
+
+@dataclass
+class PeoplePool:
+    """The people's user pool, its app client, and a login as the portal does it."""
+
+    client: Any
+    pool_id: str
+    client_id: str
+
+    def login(self, email: str, password: str) -> dict[str, Any]:
+        """`InitiateAuth` USER_PASSWORD_AUTH: tokens, or a challenge (NEW_PASSWORD_REQUIRED)."""
+        return self.client.initiate_auth(ClientId=self.client_id, AuthFlow="USER_PASSWORD_AUTH",
+                                         AuthParameters={"USERNAME": email, "PASSWORD": password})
+
+    def choose_password(self, email: str, challenge: dict[str, Any], password: str) -> dict[str, Any]:
+        return self.client.respond_to_auth_challenge(
+            ClientId=self.client_id, ChallengeName="NEW_PASSWORD_REQUIRED", Session=challenge["Session"],
+            ChallengeResponses={"USERNAME": email, "NEW_PASSWORD": password})["AuthenticationResult"]
+
+    def refresh(self, refresh_token: str) -> dict[str, Any]:
+        return self.client.initiate_auth(ClientId=self.client_id, AuthFlow="REFRESH_TOKEN_AUTH",
+                                         AuthParameters={"REFRESH_TOKEN": refresh_token})
+
+
+def create_people_pool(region: str = REGION) -> PeoplePool:
+    """The people's pool as template.yaml declares it: e-mail as the login, the partner's id and
+    territory as custom attributes, one group per role, an app client for USER_PASSWORD_AUTH."""
+    import boto3
+
+    from shared.partners import Role
+
+    client = boto3.client("cognito-idp", region_name=region)
+    pool_id = client.create_user_pool(
+        PoolName="unit-people", UsernameAttributes=["email"],
+        Schema=[{"Name": "partner_id", "AttributeDataType": "String", "Mutable": True},
+                {"Name": "territory", "AttributeDataType": "String", "Mutable": True}],
+    )["UserPool"]["Id"]
+    for role in Role:
+        client.create_group(UserPoolId=pool_id, GroupName=role.value)
+    client_id = client.create_user_pool_client(
+        UserPoolId=pool_id, ClientName="unit-portal", GenerateSecret=False,
+        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    )["UserPoolClient"]["ClientId"]
+    return PeoplePool(client, pool_id, client_id)
+
+
 def all_items(client, table: str = TABLE_NAME) -> list[dict[str, Any]]:
     items, kwargs = [], {"TableName": table, "ConsistentRead": True}
     while True:

@@ -120,23 +120,24 @@ class PeoplePool:
 
 
 def create_people_pool(region: str = REGION) -> PeoplePool:
-    """The people's pool as template.yaml declares it: e-mail as the login, the partner's id and
-    territory as custom attributes, one group per role, an app client for USER_PASSWORD_AUTH."""
+    """The people's pool exactly as template.yaml declares it (login, password policy, attributes,
+    one group per role) and its app client's login flows."""
     import boto3
 
-    from shared.partners import Role
-
+    resources = yaml_parse(TEMPLATE.read_text())["Resources"]
+    declared = resources["PeoplePool"]["Properties"]
     client = boto3.client("cognito-idp", region_name=region)
     pool_id = client.create_user_pool(
-        PoolName="unit-people", UsernameAttributes=["email"],
-        Schema=[{"Name": "partner_id", "AttributeDataType": "String", "Mutable": True},
-                {"Name": "territory", "AttributeDataType": "String", "Mutable": True}],
+        PoolName="unit-people", **{k: declared[k] for k in ("UsernameAttributes", "Policies", "Schema",
+                                                            "AdminCreateUserConfig")},
     )["UserPool"]["Id"]
-    for role in Role:
-        client.create_group(UserPoolId=pool_id, GroupName=role.value)
+    for resource in resources.values():
+        if resource["Type"] == "AWS::Cognito::UserPoolGroup":
+            client.create_group(UserPoolId=pool_id, GroupName=resource["Properties"]["GroupName"])
+    portal = resources["PeoplePoolClient"]["Properties"]
     client_id = client.create_user_pool_client(
         UserPoolId=pool_id, ClientName="unit-portal", GenerateSecret=False,
-        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        ExplicitAuthFlows=portal["ExplicitAuthFlows"],
     )["UserPoolClient"]["ClientId"]
     return PeoplePool(client, pool_id, client_id)
 

@@ -4,7 +4,10 @@ services with their ID token; once disabled, they can no longer log in nor renew
 
 from __future__ import annotations
 
+import base64
 import io
+import json
+import time
 import uuid
 
 import pytest
@@ -15,6 +18,7 @@ from tests.localcloud.cloud import LocalCloud
 
 ADMIN = {"Authorization": "Bearer dev-admin-key"}
 CHOSEN = "Mon-mot-de-passe-2026"
+A_LOT = {"expected_count": 3, "pickup_site": "Rennes HQ"}  # a donor's valid request
 
 
 class Pool:
@@ -56,9 +60,19 @@ def create(cloud: LocalCloud, person: dict) -> dict:
     return created.json()
 
 
-def with_token(cloud: LocalCloud, method: str, path: str, id_token: str):
+def with_token(cloud: LocalCloud, method: str, path: str, id_token: str, body: dict | None = None):
     return cloud.http.request(method, cloud.base_url + path, headers={"Authorization": f"Bearer {id_token}"},
-                              json={} if method == "POST" else None, timeout=30)
+                              json=body, timeout=30)
+
+
+def past_the_second_of(tokens: dict) -> None:
+    """Waits until the second the tokens were issued in is over. The emulator revokes, at a global
+    sign-out, the refresh tokens issued *before* that second (it compares whole seconds): one issued
+    in the same second would survive it, which Cognito does not let happen."""
+    payload = tokens["IdToken"].split(".")[1]
+    issued_at = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["iat"]
+    while time.time() < issued_at + 1:
+        time.sleep(0.05)
 
 
 def refused(login) -> str:
@@ -74,15 +88,19 @@ def test_a_created_person_logs_in_calls_the_services_as_their_partner_and_is_ref
     tokens = pool.first_login(person["email"], created["temporary_password"])
 
     assert with_token(local_cloud, "GET", "/allocation/health", tokens["IdToken"]).status_code == 200
-    # the token carries the referrer's role: their own referrals, and not a donor's route
-    assert with_token(local_cloud, "GET", "/allocation/referrals", tokens["IdToken"]).status_code == 200
-    assert with_token(local_cloud, "POST", "/intake/lots", tokens["IdToken"]).status_code == 403
+    # the token carries the referrer's role: neither a donor's route nor an administrator's
+    assert with_token(local_cloud, "POST", "/intake/lots", tokens["IdToken"], A_LOT).status_code == 403
+    assert with_token(local_cloud, "GET", "/allocation/policies/eligibility", tokens["IdToken"]).status_code == 403
+
+    past_the_second_of(tokens)
 
     disabled = local_cloud.http.post(local_cloud.base_url + f"/access/people/{created['username']}/disable",
                                      headers=ADMIN, timeout=30)
     assert disabled.status_code == 200 and disabled.json()["status"] == "disabled"
     assert refused(lambda: pool.login(person["email"], CHOSEN)) == "NotAuthorizedException"
     assert refused(lambda: pool.refresh(tokens["RefreshToken"])) == "NotAuthorizedException"
+    # the ID token already issued works until it expires, 15 minutes at most (docs/services/access.md)
+    assert with_token(local_cloud, "GET", "/allocation/health", tokens["IdToken"]).status_code == 200
 
     enabled = local_cloud.http.post(local_cloud.base_url + f"/access/people/{created['username']}/enable",
                                     headers=ADMIN, timeout=30)
@@ -94,6 +112,7 @@ def test_a_password_reset_replaces_the_password_with_a_temporary_one(local_cloud
     person = new_referrer()
     created = create(local_cloud, person)
     tokens = pool.first_login(person["email"], created["temporary_password"])
+    past_the_second_of(tokens)
     reset = local_cloud.http.post(local_cloud.base_url + f"/access/people/{created['username']}/password-reset",
                                   headers=ADMIN, timeout=30)
     assert reset.status_code == 200 and reset.json()["password"] == "temporary"

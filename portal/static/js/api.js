@@ -32,11 +32,19 @@ async function send(method, path, { body, idempotent = false, accept = "applicat
   } catch {
     throw new ApiError(0, { message: "network" });
   }
-  if (response.status === 401) {
+  if (response.status === 401 || (response.status === 403 && await credentialRefused(response))) {
     sessionExpired();
     return new Promise(() => {});
   }
   return response;
+}
+
+/** Whether a 403 is the HTTP API refusing the token itself (its body has a `message` only), not a
+ * route refusing the person's role (its body also names the `error`): a token the authorizer does
+ * not take (a clock ahead of this one, a key rotated) ends the session like an expired one. */
+async function credentialRefused(response) {
+  const body = await response.clone().json().catch(() => null);
+  return Boolean(body) && typeof body.message === "string" && !("error" in body);
 }
 
 async function json(method, path, options) {

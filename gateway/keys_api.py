@@ -25,7 +25,7 @@ import re
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from shared.access import admins_only
 from shared.http import ServiceApi, json_response
@@ -63,26 +63,30 @@ EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 USERNAME = r"^[A-Za-z0-9._@+-]{1,128}$"
 
 
-def territory_fits_the_role(role: Role, territory: str) -> None:
-    """A partner's key or account has its département; an administrator's has none."""
+def territory_fits_the_role(role: Role | None, territory: str) -> str:
+    """A partner's key or account has its département; an administrator's has none. Checked on the
+    territory field, so that a refusal names it (`loc` body.territory); no role: refused already."""
+    if role is None:
+        return territory
     if role is Role.ADMIN and territory:
         raise ValueError("an administrator has no territory")
     if role is not Role.ADMIN and not re.match(TERRITORY, territory):
         raise ValueError(f"territory must be a département code (e.g. 35), not {territory!r}")
+    return territory
 
 
 class KeyRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     partner_id: str = Field(pattern=PARTNER_ID)
     role: Role
-    territory: str = Field("", description="The partner's département, e.g. 35; empty for an administrator")
+    territory: str = Field("", validate_default=True, description="The partner's département, e.g. 35; empty for an administrator")
     # What the key is for ("asset tool", "test bench"), kept in this table only.
     label: free_text(80, "say what the key is for, not who holds it") = ""
 
-    @model_validator(mode="after")
-    def territory_fits_the_role(self) -> KeyRequest:
-        territory_fits_the_role(self.role, self.territory)
-        return self
+    @field_validator("territory")
+    @classmethod
+    def territory_fits_the_role(cls, territory: str, fields: ValidationInfo) -> str:
+        return territory_fits_the_role(fields.data.get("role"), territory)
 
 
 class PersonRequest(BaseModel):
@@ -93,12 +97,12 @@ class PersonRequest(BaseModel):
     email: str = Field(pattern=EMAIL, max_length=254, description="The person's professional e-mail: their login")
     role: Role
     partner_id: str = Field(pattern=PARTNER_ID, description="The organisation the person acts for")
-    territory: str = Field("", description="The partner's département, e.g. 35; empty for an administrator")
+    territory: str = Field("", validate_default=True, description="The partner's département, e.g. 35; empty for an administrator")
 
-    @model_validator(mode="after")
-    def territory_fits_the_role(self) -> PersonRequest:
-        territory_fits_the_role(self.role, self.territory)
-        return self
+    @field_validator("territory")
+    @classmethod
+    def territory_fits_the_role(cls, territory: str, fields: ValidationInfo) -> str:
+        return territory_fits_the_role(fields.data.get("role"), territory)
 
 
 # Not `app.replayable`: a replay store would keep the answer, and the answer holds the key.

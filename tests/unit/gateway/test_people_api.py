@@ -182,3 +182,10 @@ def test_temporary_passwords_are_readable_and_never_twice_the_same():
         assert not set(password) & set("0O1lI")
         assert any(c.isupper() for c in password) and any(c.islower() for c in password)
         assert any(c.isdigit() for c in password)
+
+
+@pytest.mark.parametrize("body", [{**REFERRER, "territory": "999"}, {k: v for k, v in REFERRER.items() if k != "territory"}])
+def test_a_territory_that_does_not_fit_is_refused_on_the_territory_field(people_pool, body):
+    response = api("POST", "/access/people", body=body)
+    assert response.status == 422
+    assert [problem["loc"] for problem in response.body["detail"]] == [["body", "territory"]]

@@ -1,6 +1,6 @@
 // People's accounts: open one (its temporary password shown once, here only), list them, disable
 // or enable one, give one a new temporary password. The routes are /access/people (admin only).
-import { api } from "/portal/static/js/api.js";
+import { ApiError, api } from "/portal/static/js/api.js";
 import { el, notify, show } from "/portal/static/js/dom.js";
 import { bindForm, describeError } from "/portal/static/js/forms.js";
 import { dateTime } from "/portal/static/js/format.js";
@@ -84,7 +84,16 @@ async function reload() {
 startPage(async () => {
   const form = document.getElementById("person-form");
   bindForm(form, async (values) => {
-    const created = await api.post("/access/people", { territory: "", ...values });
+    let created;
+    try {
+      created = await api.post("/access/people", { territory: "", ...values });
+    } catch (error) {
+      // The e-mail has an account already: said next to the e-mail field, in French.
+      if (error instanceof ApiError && error.status === 409) {
+        throw new ApiError(422, { detail: [{ loc: ["body", "email"], msg: t("admin.people.form.email.exists"), type: "exists" }] });
+      }
+      throw error;
+    }
     form.reset();
     showTemporaryPassword(created, "admin.people.password.created");
     await reload();

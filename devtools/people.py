@@ -24,7 +24,7 @@ import requests
 
 from devtools.partner_keys import ROLES, default_base_url, read_admin_key, table
 
-COLUMNS = ["email", "role", "partner_id", "territory", "status", "password", "created_at", "username"]
+COLUMNS = ["email", "role", "partner_id", "territory", "status", "password_status", "created_at", "username"]
 
 
 class PeopleClient:

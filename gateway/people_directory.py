@@ -63,14 +63,14 @@ class Person:
     partner_id: str
     territory: str
     enabled: bool
-    password: str
+    password_status: str
     """`temporary` (the person must choose a password at their next login) or `chosen`."""
     created_at: str
 
     def view(self) -> dict[str, Any]:
         return {"username": self.username, "email": self.email, "role": self.role.value if self.role else None,
                 "partner_id": self.partner_id, "territory": self.territory,
-                "status": "active" if self.enabled else "disabled", "password": self.password,
+                "status": "active" if self.enabled else "disabled", "password_status": self.password_status,
                 "created_at": self.created_at}
 
 
@@ -86,7 +86,7 @@ def _person(user: dict[str, Any], role: Role | None) -> Person:
         username=user["Username"], email=attributes.get("email", ""), role=role,
         partner_id=attributes.get(PARTNER_ID_ATTRIBUTE, ""), territory=attributes.get(TERRITORY_ATTRIBUTE, ""),
         enabled=user.get("Enabled", True),
-        password=TEMPORARY if user.get("UserStatus") == "FORCE_CHANGE_PASSWORD" else CHOSEN,
+        password_status=TEMPORARY if user.get("UserStatus") == "FORCE_CHANGE_PASSWORD" else CHOSEN,
         created_at=_timestamp(user["UserCreateDate"]),
     )
 

@@ -43,7 +43,7 @@ def test_an_admin_creates_a_person_who_logs_in_with_the_temporary_password_then_
     temporary = created.pop("temporary_password")
     assert created | {"username": "…", "created_at": "…"} == {
         "username": "…", "email": "a.martin@ccas-rennes.fr", "role": "referrer", "partner_id": "social-services-35",
-        "territory": "35", "status": "active", "password": "temporary", "created_at": "…"}
+        "territory": "35", "status": "active", "password_status": "temporary", "created_at": "…"}
 
     tokens = log_in_for_the_first_time(people_pool, REFERRER["email"], temporary)
     assert tokens["IdToken"] and tokens["RefreshToken"]
@@ -51,7 +51,7 @@ def test_an_admin_creates_a_person_who_logs_in_with_the_temporary_password_then_
     assert refused(lambda: people_pool.login(REFERRER["email"], temporary)) == "NotAuthorizedException"
 
     [listed] = api("GET", "/access/people").body["items"]
-    assert listed == {**created, "password": "chosen"}
+    assert listed == {**created, "password_status": "chosen"}
 
 
 def test_the_account_carries_the_role_as_its_group_and_the_partner_as_attributes(people_pool):
@@ -113,7 +113,7 @@ def test_a_password_reset_gives_a_new_temporary_password_and_ends_every_session(
     tokens = log_in_for_the_first_time(people_pool, REFERRER["email"], created["temporary_password"])
 
     reset = api("POST", f"/access/people/{created['username']}/password-reset")
-    assert reset.status == 200 and reset.body["password"] == "temporary"
+    assert reset.status == 200 and reset.body["password_status"] == "temporary"
     new_temporary = reset.body["temporary_password"]
     assert new_temporary != created["temporary_password"]
     assert refused(lambda: people_pool.login(REFERRER["email"], CHOSEN)) == "NotAuthorizedException"

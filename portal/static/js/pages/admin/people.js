@@ -23,7 +23,7 @@ function showTemporaryPassword(person, key) {
 
 function statusOf(person) {
   const status = t(`admin.people.status.${person.status}`);
-  return person.password === "temporary" ? `${status} · ${t("admin.people.status.temporary")}` : status;
+  return person.password_status === "temporary" ? `${status} · ${t("admin.people.status.temporary")}` : status;
 }
 
 function actionButton(label, person, action) {

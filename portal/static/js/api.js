@@ -15,6 +15,13 @@ function newIdempotencyKey() {
   return crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(16).slice(2)}`;
 }
 
+/** The HTTP API answers a token its authorizer refuses (expired, revoked, of a disabled person)
+ * with a bare 403 `{"message": "Forbidden"}`; a route's own 403 always names its `error`. */
+async function refusedByTheAuthorizer(response) {
+  const body = await response.clone().json().catch(() => null);
+  return Boolean(body) && !("error" in body) && body.message === "Forbidden";
+}
+
 async function send(method, path, { body, idempotent = false, accept = "application/json" } = {}) {
   const token = await validToken();
   if (!token) {
@@ -32,19 +39,11 @@ async function send(method, path, { body, idempotent = false, accept = "applicat
   } catch {
     throw new ApiError(0, { message: "network" });
   }
-  if (response.status === 401 || (response.status === 403 && await credentialRefused(response))) {
+  if (response.status === 401 || (response.status === 403 && await refusedByTheAuthorizer(response))) {
     sessionExpired();
     return new Promise(() => {});
   }
   return response;
-}
-
-/** Whether a 403 is the HTTP API refusing the token itself (its body has a `message` only), not a
- * route refusing the person's role (its body also names the `error`): a token the authorizer does
- * not take (a clock ahead of this one, a key rotated) ends the session like an expired one. */
-async function credentialRefused(response) {
-  const body = await response.clone().json().catch(() => null);
-  return Boolean(body) && typeof body.message === "string" && !("error" in body);
 }
 
 async function json(method, path, options) {

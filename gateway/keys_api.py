@@ -91,7 +91,7 @@ class KeyRequest(BaseModel):
 
 class PersonRequest(BaseModel):
     """A person's account: their e-mail (the name they log in with), role, partner and territory.
-    No password: the pool draws none the caller could choose; a temporary one is returned."""
+    No password field: the caller cannot choose one; the API draws a temporary one and returns it once."""
 
     model_config = ConfigDict(extra="forbid")
     email: str = Field(pattern=EMAIL, max_length=254, description="The person's professional e-mail: their login")

@@ -25,7 +25,7 @@ import re
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from shared.access import admins_only
 from shared.http import ServiceApi, json_response
@@ -63,9 +63,26 @@ EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 USERNAME = r"^[A-Za-z0-9._@+-]{1,128}$"
 
 
+class KeyRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    partner_id: str = Field(pattern=PARTNER_ID)
+    role: Role
+    territory: str = Field("", description="The partner's département, e.g. 35; empty for an administrator")
+    # What the key is for ("asset tool", "test bench"), kept in this table only.
+    label: free_text(80, "say what the key is for, not who holds it") = ""
+
+    @model_validator(mode="after")
+    def territory_fits_the_role(self) -> KeyRequest:
+        if self.role is Role.ADMIN and self.territory:
+            raise ValueError("an administrator's key has no territory")
+        if self.role is not Role.ADMIN and not re.match(TERRITORY, self.territory):
+            raise ValueError(f"territory must be a département code (e.g. 35), not {self.territory!r}")
+        return self
+
+
 def territory_fits_the_role(role: Role | None, territory: str) -> str:
-    """A partner's key or account has its département; an administrator's has none. Checked on the
-    territory field, so that a refusal names it (`loc` body.territory); no role: refused already."""
+    """A partner's person has its département; an administrator has none (as for a key). Checked on
+    the territory field, so that a refusal names it (`loc` body.territory); no role: refused already."""
     if role is None:
         return territory
     if role is Role.ADMIN and territory:
@@ -73,20 +90,6 @@ def territory_fits_the_role(role: Role | None, territory: str) -> str:
     if role is not Role.ADMIN and not re.match(TERRITORY, territory):
         raise ValueError(f"territory must be a département code (e.g. 35), not {territory!r}")
     return territory
-
-
-class KeyRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    partner_id: str = Field(pattern=PARTNER_ID)
-    role: Role
-    territory: str = Field("", validate_default=True, description="The partner's département, e.g. 35; empty for an administrator")
-    # What the key is for ("asset tool", "test bench"), kept in this table only.
-    label: free_text(80, "say what the key is for, not who holds it") = ""
-
-    @field_validator("territory")
-    @classmethod
-    def territory_fits_the_role(cls, territory: str, fields: ValidationInfo) -> str:
-        return territory_fits_the_role(fields.data.get("role"), territory)
 
 
 class PersonRequest(BaseModel):

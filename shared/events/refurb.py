@@ -34,14 +34,15 @@ class DriveErasure(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    drive_serial: Code | None = None
-    level: ErasureLevel
-    technique: ErasureTechnique
+    drive_serial: Code | None = Field(default=None, description="The drive's serial number")
+    level: ErasureLevel = Field(description="NIST SP 800-88 level reached: clear, purge or destroy")
+    technique: ErasureTechnique = Field(description="How: the technique must reach the level, and apply to the "
+                                                    "drive's kind")
     tool: Designation = Field(description="The erasure tool and its version, e.g. nvme-cli 2.8")
     operator: Id = Field(description="The workshop's reference for the technician (a badge or staff number), "
                                      "never a name")
-    passed: bool
-    completed_at: datetime
+    passed: bool = Field(description="Whether the tool reported success (a failed attempt is recorded too)")
+    completed_at: datetime = Field(description="When it finished, with its time zone")
 
 
 class ErasureCertified(_RefurbEvent):

@@ -168,20 +168,20 @@ class _Value(BaseModel):
 
 
 class Drive(_Value):
-    kind: DriveKind
-    size_gb: int = Field(gt=0, le=100_000)
-    serial_number: Code | None = None
+    kind: DriveKind = Field(description="hdd, ssd (SATA) or nvme")
+    size_gb: int = Field(gt=0, le=100_000, description="Capacity in GB")
+    serial_number: Code | None = Field(default=None, description="The drive's serial number, once read")
 
 
 class DeviceSpecs(_Value):
-    cpu_model: Designation | None = None
+    cpu_model: Designation | None = Field(default=None, description="e.g. i5-8250U")
     cpu_score: int | None = Field(default=None, ge=0, description="CPU benchmark score, once measured")
-    ram_gb: int = Field(gt=0, le=4096)
-    drives: list[Drive] = Field(min_length=1)
+    ram_gb: int = Field(gt=0, le=4096, description="RAM in GB")
+    drives: list[Drive] = Field(min_length=1, description="Every drive in the device")
 
 
 class Provenance(_Value):
-    donor_type: DonorType
+    donor_type: DonorType = Field(description="What kind of donor gave the device")
     territory: Territory = Field(description="Département code, e.g. 35")
 
 

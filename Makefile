@@ -9,9 +9,16 @@ LOCALCLOUD_VENV := .venv-localcloud
 # The local cloud's state (tables, queues, the stack and its API id) between two `make up`.
 LOCALCLOUD_STATE := .localcloud
 
-.PHONY: install up reset deploy test unit lint layers schemas security-doc clean demo import keys redrive
+.PHONY: install browser screenshots up reset deploy test unit lint layers schemas security-doc clean demo import keys redrive
 
-install: $(VENV)/.installed $(LOCALCLOUD_VENV)/.installed
+install: $(VENV)/.installed $(LOCALCLOUD_VENV)/.installed browser
+
+# The browser tests drive the system's Chromium (Debian's package), never a downloaded build.
+browser:
+	@command -v chromium >/dev/null || test -x /usr/bin/chromium || { \
+	  echo "installing Chromium for the browser tests (apt-get, about 30 s, once)"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
 
 $(VENV)/.installed: pyproject.toml requirements/constraints.txt
 	@test -x "$(PYTHON)" || { echo "Python $(PYTHON_VERSION) not found at $(PYTHON): pyenv install $(PYTHON_VERSION), or make PYTHON=/path/to/python3.12"; exit 1; }
@@ -37,6 +44,9 @@ deploy: install  ## redeploy to the running local cloud (or AWS_ENDPOINT_URL)
 
 test: install  ## every test: unit, contracts, template, emulator semantics, end to end
 	$(VENV)/bin/python -m pytest
+
+screenshots: install  ## the browser tests, writing each page's screenshot and accessibility results into docs/portal/
+	PORTAL_SCREENSHOTS=docs/portal $(VENV)/bin/python -m pytest tests/portal
 
 unit: install  ## the tests that need no local cloud
 	$(VENV)/bin/python -m pytest -m "not localcloud"

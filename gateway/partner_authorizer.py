@@ -1,12 +1,17 @@
-"""HTTP API Lambda authorizer: an API key in `Authorization: Bearer <key>` → partner identity.
+"""HTTP API Lambda authorizer: `Authorization: Bearer <credential>` → partner identity.
+
+The credential is either a partner system's API key or a person's ID token from the people
+pool (`gateway/people_tokens.py`, told apart by their shape); both give the handlers the same
+context (`partner_id`, `role`, `territory`, see shared/partners.py), so a social worker in the
+portal and their organisation's case software are the same partner to every route. One
+authorizer for both, so that a route needs no second one and the HTTP API's cache serves both.
 
 Keys are looked up, by their SHA-256, in the gateway's key table (`gateway/key_store.py`);
 administrators issue and revoke them through `/access/keys` (`gateway/keys_api.py`). Each
 decision is kept in this instance's memory for `KEY_CACHE_SECONDS` (template parameter
 `PartnerKeyCacheSeconds`, 15 s), and the HTTP API keeps our answer as long: a revoked key
-stops working within twice that time, 30 s. This is the simplest authorizer that keeps
-identity out of request bodies; a JWT or Cognito authorizer can replace it as long as it
-passes the same context (see shared/partners.py).
+stops working within twice that time, 30 s. A token's decision is kept as long, never past
+the token's own expiry (the HTTP API's cache may serve it up to that long after it).
 """
 
 from __future__ import annotations
@@ -19,7 +24,8 @@ from typing import Any, Callable
 
 from shared.observability import entry_point, logger
 
-from key_store import PartnerKey, PartnerKeyStore, hash_of
+from key_store import PartnerKeyStore, hash_of
+import people_tokens
 
 DEFAULT_CACHE_SECONDS = 15.0
 # Bounds the memory a flood of made-up keys can take; the oldest decisions go first.
@@ -34,23 +40,27 @@ def cache_seconds() -> float:
 store = functools.cache(lambda: PartnerKeyStore(os.environ["PARTNER_KEYS_TABLE"]))
 
 
+# The context handed to the routes: partner_id, role, territory, and which credential (key id or person).
+Identity = dict[str, str]
+
+
 class DecisionCache:
-    """The identity each recently presented key gave (None: refused), by the key's hash, for a
-    fixed time. Only hashes are kept, never a key."""
+    """The identity each recently presented credential gave (None: refused), by its hash, for a
+    fixed time (a token's: never past its expiry). Only hashes are kept, never a credential."""
 
     def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic):
         self.seconds, self.clock = seconds, clock
-        self._decisions: OrderedDict[str, tuple[float, PartnerKey | None]] = OrderedDict()
+        self._decisions: OrderedDict[str, tuple[float, Identity | None]] = OrderedDict()
 
-    def get(self, key_hash: str, look_up: Callable[[], PartnerKey | None]) -> PartnerKey | None:
+    def get(self, key_hash: str, look_up: Callable[[], tuple[Identity | None, float | None]]) -> Identity | None:
+        """`look_up` gives the decision and, for a token, how many seconds it remains valid."""
         now = self.clock()
         cached = self._decisions.get(key_hash)
         if cached and cached[0] > now:
             return cached[1]
-        decision = look_up()
-        if decision is not None and not decision.active:
-            decision = None
-        self._decisions[key_hash] = (now + self.seconds, decision)
+        decision, remaining = look_up()
+        keep = self.seconds if remaining is None else max(0.0, min(self.seconds, remaining))
+        self._decisions[key_hash] = (now + keep, decision)
         self._decisions.move_to_end(key_hash)
         while len(self._decisions) > MAX_CACHED_DECISIONS:
             self._decisions.popitem(last=False)
@@ -69,26 +79,38 @@ def presented_key(authorization: str | None) -> str | None:
     return authorization[7:].strip() or None
 
 
-def find_partner(authorization: str | None) -> PartnerKey | None:
-    secret = presented_key(authorization)
-    if secret is None:
+def identity_of_key(secret: str) -> tuple[Identity | None, None]:
+    key = store().find(secret)
+    if key is None or not key.active:
+        return None, None
+    return {"partner_id": key.partner_id, "role": key.role.value, "territory": key.territory,
+            "key_id": key.key_id}, None
+
+
+def identity_of_person(token: str) -> tuple[Identity | None, float | None]:
+    try:
+        person = people_tokens.verify(token, os.environ["PEOPLE_POOL_ID"], os.environ["PEOPLE_POOL_CLIENT_ID"])
+    except people_tokens.InvalidToken as refusal:
+        logger.info("person's token refused", extra={"reason": str(refusal)})  # never the token
+        return None, None
+    return {"partner_id": person.partner_id, "role": person.role, "territory": person.territory,
+            "key_id": f"person:{person.subject}"}, person.expires_at - time.time()
+
+
+def find_partner(authorization: str | None) -> Identity | None:
+    credential = presented_key(authorization)
+    if credential is None:
         return None
-    return decisions.get(hash_of(secret), lambda: store().find(secret))
+    if people_tokens.looks_like_a_token(credential):
+        return decisions.get(hash_of(credential), lambda: identity_of_person(credential))
+    return decisions.get(hash_of(credential), lambda: identity_of_key(credential))
 
 
 @entry_point
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
-    partner = find_partner(headers.get("authorization"))
-    if partner is None:
-        logger.info("request refused: no active key")  # never the presented key
+    identity = find_partner(headers.get("authorization"))
+    if identity is None:
+        logger.info("request refused: no active key or valid token")  # never the credential
         return {"isAuthorized": False}
-    return {
-        "isAuthorized": True,
-        "context": {
-            "partner_id": partner.partner_id,
-            "role": partner.role.value,
-            "territory": partner.territory,
-            "key_id": partner.key_id,
-        },
-    }
+    return {"isAuthorized": True, "context": identity}

@@ -1,8 +1,8 @@
 """Starts the local cloud once per test session, as `make up` does but from nothing
 (no kept state: every run starts clean), in a subprocess.
 
-The end-to-end tests (tests/localcloud), the authorization matrix (tests/security) and the
-fault tier (tests/faults) share it: one emulator per test run. Every test in those folders is
+The end-to-end tests (tests/localcloud), the authorization matrix (tests/security), the
+fault tier (tests/faults) and the browser tests (tests/portal) share it: one emulator per test run. Every test in those folders is
 marked `localcloud` and needs it: if it cannot start, the tests fail (they are never skipped).
 The other tiers never start it.
 """
@@ -27,7 +27,7 @@ from tests.localcloud.cloud import LocalCloud
 
 START_TIMEOUT = 180
 TIERS_ON_THE_LOCAL_CLOUD = [Path(__file__).parent / "localcloud", Path(__file__).parent / "security",
-                            Path(__file__).parent / "faults"]
+                            Path(__file__).parent / "faults", Path(__file__).parent / "portal"]
 
 
 def pytest_collection_modifyitems(items):

@@ -40,6 +40,16 @@ def partner_base_url(endpoint: str | None, deployment: Deployment) -> str:
     return deployment.outputs["ApiUrl"]
 
 
+def portal_url(endpoint: str | None, deployment: Deployment) -> str:
+    """The people's pages. Locally at the API's host name under `localhost` (browsers resolve
+    `*.localhost`), so that the pages' absolute links work as on AWS, where the API is the origin."""
+    if endpoint:
+        scheme, host = endpoint.split("://", 1)
+        port = host.rsplit(":", 1)[-1]
+        return f"{scheme}://{deployment.outputs['ApiId']}.execute-api.localhost:{port}/portal"
+    return deployment.outputs["PortalUrl"]
+
+
 def session_for(endpoint: str) -> Session:
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "test")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "test")
@@ -49,7 +59,9 @@ def session_for(endpoint: str) -> Session:
 def source_signature() -> tuple:
     files = [TEMPLATE]
     for folder in SOURCE_DIRS:
-        files.extend(p for p in folder.rglob("*.py") if "__pycache__" not in p.parts)
+        # Python anywhere; for the portal its templates, words and assets too
+        pattern = "*" if folder.name == "portal" else "*.py"
+        files.extend(p for p in folder.rglob(pattern) if p.is_file() and "__pycache__" not in p.parts)
     return tuple(sorted((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files if p.exists()))
 
 
@@ -57,7 +69,8 @@ def report(endpoint: str, deployment: Deployment, *, emulator: Emulator | None =
            previous_base_url: str | None = None) -> str:
     base_url = partner_base_url(endpoint, deployment)
     STATE_FILE.parent.mkdir(exist_ok=True)
-    running = {"endpoint": endpoint, "base_url": base_url, "outputs": deployment.outputs}
+    running = {"endpoint": endpoint, "base_url": base_url, "portal_url": portal_url(endpoint, deployment),
+               "outputs": deployment.outputs}
     if emulator and emulator.process:
         running["emulator_pid"] = emulator.process.pid
     # Whole or absent: tools and tests wait for this file to appear, then read it.
@@ -74,6 +87,7 @@ def report(endpoint: str, deployment: Deployment, *, emulator: Emulator | None =
         return base_url
     print(f"partners' base URL: {base_url}")
     print("  e.g. curl -H 'Authorization: Bearer dev-admin-key' " + base_url + "/intake/health")
+    print(f"portal (people's pages): {running['portal_url']}  (dev people: devtools/dev-people.json)")
     return base_url
 
 

@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 from devtools.localcloud.emulator import LocalCloudError
 from devtools.localcloud.package import Packager, TemplateError, build_layers, load_template, template_body
 from devtools.localcloud.paths import TEMPLATE
-from devtools.localcloud.seed import seed_dev_partners
+from devtools.localcloud.seed import seed_dev_partners, seed_dev_people
 
 STACK_NAME = "seconde-vie"
 ARTIFACT_BUCKET = "seconde-vie-artifacts"
@@ -38,7 +38,8 @@ def upload_template(s3, stack_name: str, body: str) -> str:
 def deploy(session, stack_name: str = STACK_NAME, *, template: Path = TEMPLATE,
            parameters: list[dict[str, str]] | None = None, timeout: float = 120.0) -> Deployment:
     """Package `template` (the system's by default) into the cloud's S3 and create or update its stack.
-    The system's stack then gets the local partners' keys (devtools/dev-partners.json)."""
+    The system's stack then gets the local partners' keys (devtools/dev-partners.json) and people
+    (devtools/dev-people.json)."""
     started = time.monotonic()
     system = template == TEMPLATE
     if system:
@@ -75,6 +76,7 @@ def deploy(session, stack_name: str = STACK_NAME, *, template: Path = TEMPLATE,
     stack_outputs = outputs(cloudformation, stack_name)
     if system:
         seed_dev_partners(session.client("dynamodb"), stack_outputs["PartnerKeysTableName"])
+        seed_dev_people(session.client("cognito-idp"), stack_outputs["PeoplePoolId"])
     return Deployment(stack_name, stack_outputs, changed, time.monotonic() - started)
 
 

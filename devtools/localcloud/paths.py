@@ -12,5 +12,6 @@ SAVING_SERVER = ROOT / "devtools" / "localcloud" / "saving_server.py"
 # Where `make up` keeps the local cloud's state (git ignores it; `make reset` wipes it).
 LOCALCLOUD_STATE = ROOT / ".localcloud"
 DEV_PARTNERS = ROOT / "devtools" / "dev-partners.json"
+DEV_PEOPLE = ROOT / "devtools" / "dev-people.json"
 # What the deployed code is made of: a change under one of these triggers a redeploy.
-SOURCE_DIRS = [ROOT / "services", ROOT / "shared", ROOT / "gateway"]
+SOURCE_DIRS = [ROOT / "services", ROOT / "shared", ROOT / "gateway", ROOT / "portal"]

@@ -285,7 +285,12 @@ def test_a_revoked_key_is_refused_within_the_stated_30_seconds(sam_template):
     assert variables["KEY_CACHE_SECONDS"] == {"Ref": "PartnerKeyCacheSeconds"}
 
 
-PUBLIC_ROUTES = {"GET /intake/passport/{label_code}": "IntakeApiIntegration"}  # a device's passport, by its label
+PUBLIC_ROUTES = {
+    "GET /intake/passport/{label_code}": "IntakeApiIntegration",  # a device's passport, by its label
+    # the people's pages: a page holds no data, its script calls the routes with the person's token
+    "GET /portal": "PortalIntegration",
+    "GET /portal/{proxy+}": "PortalIntegration",
+}
 
 
 def test_http_api_routes_are_explicit_and_behind_the_partner_authorizer(sam_template):

@@ -137,7 +137,8 @@ def test_a_received_device_goes_through_refurbishment_to_ready(local_cloud: Loca
                                                        "ready"}
 
 
-def test_a_workshop_scraps_a_device_with_its_reason_and_the_parts_it_keeps(local_cloud: LocalCloud):
+def test_a_workshop_scraps_a_device_with_its_reason_and_the_parts_it_keeps(local_cloud: LocalCloud,
+                                                                           thin_path_workshop_restored):
     cloud = local_cloud
     cloud.expect(200, "PUT", f"/refurb/workshops/{WORKSHOP}", "admin",
                  {"name": "Atelier Rennes", "territories": ["35"], "capacity": 1000})

@@ -81,6 +81,7 @@ def test_a_technician_takes_a_received_device_from_the_queue_through_every_step_
     expect(page).to_have_title("File d'attente de l'atelier — Seconde Vie")
     page.get_by_label("Statut").select_option(label="Diagnostic à faire")
     page.get_by_role("button", name="Afficher").click()
+    expect(page.locator("#queue-caption")).to_have_text("Ordres de travail : Diagnostic à faire, plus anciens d'abord")
     line = page.locator("#queue-rows tr", has_text=label)
     expect(line).to_contain_text("Diagnostic à faire")
     expect(line).to_contain_text("Ordinateur portable")
@@ -233,6 +234,25 @@ def test_a_step_recorded_in_another_tab_first_is_a_conflict_said_plainly(
     alert.get_by_role("button", name="Afficher l'état actuel").click()
     expect(page.get_by_role("heading", name="Étape à enregistrer : Effacement des données")).to_be_focused()
     expect(current_step(page).get_by_role("group", name=re.compile("NV-OTHER"))).to_be_visible()
+
+
+def test_the_queue_comes_a_page_at_a_time_oldest_first(page, portal, login, local_cloud):
+    first, second = received_device(local_cloud), received_device(local_cloud)
+    login(page, "workshop", then="atelier")
+    page.goto(f"{portal}/atelier?statut=awaiting_diagnosis&par_page=1")
+    expect(page.get_by_label("Statut")).to_have_value("awaiting_diagnosis")
+    rows = page.locator("#queue-rows tr")
+    expect(rows).to_have_count(1)
+    more = page.get_by_role("button", name="Afficher la suite")
+    expect(more).to_be_visible()  # at least two devices await their diagnosis
+    while more.is_visible():
+        before = rows.count()
+        more.click()
+        expect(rows).not_to_have_count(before)
+        expect(rows.nth(before).get_by_role("link")).to_be_focused()  # where the new lines start
+    labels = rows.locator("td:nth-child(2)").all_inner_texts()
+    assert labels.index(first["label_code"]) < labels.index(second["label_code"])  # oldest first
+    assert len(labels) == len(set(labels))  # each once
 
 
 def test_the_workshop_pages_fit_a_360_pixel_screen(browser, browser_context_args, portal, login, local_cloud):

@@ -9,6 +9,13 @@ import { startPage } from "/portal/static/js/page.js";
 import { workOrderHref } from "/portal/static/js/pages/workshop/links.js";
 
 const CLOSED = new Set(["ready", "scrapped"]);
+const PAGE_SIZE = 25;
+
+/** Lines per page: 25, or the address's ?par_page= (1 to 200, as the route allows). */
+function pageSize() {
+  const asked = Number.parseInt(new URLSearchParams(location.search).get("par_page"), 10);
+  return Number.isInteger(asked) && asked >= 1 && asked <= 200 ? asked : PAGE_SIZE;
+}
 
 function row(line) {
   const device = [line.make, line.model].filter(Boolean).join(" ") || line.serial_number || line.device_id;
@@ -29,13 +36,16 @@ startPage(async ({ person }) => {
   const more = document.getElementById("queue-more");
   const queue = `/refurb/workshops/${encodeURIComponent(person.partnerId)}/queue`;
   let cursor = null;
+  let latest = 0; // only the answer to the last request shows (a filter chosen while loading)
 
   async function load({ fresh }) {
     const status = select.value;
-    const query = new URLSearchParams({ limit: "25" });
+    const query = new URLSearchParams({ limit: String(pageSize()) });
     if (status) query.set("status", status);
     if (!fresh && cursor) query.set("cursor", cursor);
+    const asked = ++latest;
     const page = await api.get(`${queue}?${query}`);
+    if (asked !== latest) return page;
     if (fresh) show(rows);
     append(rows, page.items.map(row));
     cursor = page.next_cursor;

@@ -10,6 +10,7 @@ import pytest
 from shared.access import services_tables
 from tests.localcloud.cloud import LocalCloud
 from tests.security import world as fixture_world
+from tests.security import callers
 from tests.security.callers import BY_NAME
 from tests.security.matrix import Http, Matrix, Result, served_routes
 
@@ -27,6 +28,10 @@ def served(local_cloud: LocalCloud):
 @pytest.fixture(scope="session")
 def matrix(local_cloud: LocalCloud, served) -> Result:
     started = time.monotonic()
+    cognito = local_cloud.client("cognito-idp")
+    callers.log_in = lambda email, password: cognito.initiate_auth(
+        AuthFlow="USER_PASSWORD_AUTH", ClientId=local_cloud.outputs["PeoplePoolClientId"],
+        AuthParameters={"USERNAME": email, "PASSWORD": password})["AuthenticationResult"]["IdToken"]
     world = fixture_world.build(local_cloud)
     run = Matrix(Http(local_cloud.base_url), world, served, services_tables())
     try:

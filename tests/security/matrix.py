@@ -30,7 +30,7 @@ import requests
 
 from shared.access import OPENAPI_ACCESS, OPENAPI_ROUTE, Access, Reach
 from shared.partners import Role
-from tests.security.callers import CALLERS, HOME, Caller
+from tests.security.callers import CALLERS, HOME, Caller, credential
 from tests.security.samples import PARAMETERS, SAMPLES, Sample, is_write
 from tests.security.world import World
 
@@ -166,7 +166,7 @@ class Http:
              data: bytes | None = None) -> requests.Response:
         session = getattr(self._local, "session", None) or requests.Session()
         self._local.session = session
-        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        headers = {"Authorization": f"Bearer {credential(key)}"} if key else {}
         if data is not None:
             headers["Content-Type"] = "application/octet-stream"
         # a read is retried if the connection drops while a function worker starts under load; a write

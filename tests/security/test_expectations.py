@@ -19,10 +19,19 @@ def outcomes(access, sample) -> dict[str, str]:
 
 def test_an_owned_object_is_found_by_its_owner_its_territory_and_the_admin_only():
     got = outcomes(LOT_READERS, Sample("lot"))
-    assert {name for name, outcome in got.items() if outcome == ALLOWED} == {"donor-35", "warehouse-35", "admin"}
+    assert {name for name, outcome in got.items() if outcome == ALLOWED} == {"donor-35", "warehouse-35", "admin",
+                                                                            "admin person"}
     assert got["donor-44"] == got["warehouse-44"] == "404"  # out of reach: not found
     assert got["pos-35"] == got["workshop-44"] == "403"  # the role may not use the route
     assert (got["no key"], got["bad key"]) == ("401", "403")
+    assert got["referrer person"] == got["workshop person"] == "403"
+
+
+def test_a_person_is_expected_to_get_what_their_partner_s_key_gets():
+    for access in (LOT_READERS, grant("lot", referrer=Reach.OWN, workshop=Reach.TERRITORY), admins_only("lot")):
+        got = outcomes(access, Sample("lot"))
+        assert (got["referrer person"], got["workshop person"], got["admin person"]) == (
+            got["referrer-35"], got["workshop-35"], got["admin"])
 
 
 def test_a_route_about_the_callers_own_objects_is_allowed_to_every_partner_of_the_role():
@@ -32,5 +41,5 @@ def test_a_route_about_the_callers_own_objects_is_allowed_to_every_partner_of_th
 
 
 def test_admins_only_and_public_routes():
-    assert {n for n, o in outcomes(admins_only("lot"), Sample("lot")).items() if o == ALLOWED} == {"admin"}
+    assert {n for n, o in outcomes(admins_only("lot"), Sample("lot")).items() if o == ALLOWED} == {"admin", "admin person"}
     assert set(outcomes(public("device"), Sample("lot")).values()) == {ALLOWED}

@@ -54,6 +54,7 @@ startPage(async () => {
         challenge = outcome.newPasswordRequired;
         form.hidden = true;
         newPasswordForm.hidden = false;
+        newPasswordForm.elements.username.value = email;
         newPasswordForm.elements.new_password.focus();
         return;
       }

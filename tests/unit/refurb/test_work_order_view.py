@@ -156,3 +156,11 @@ def test_a_scrapped_work_order_offers_nothing_and_shows_the_steps_it_skipped(dev
                              ("installation", "skipped"), ("grade", "skipped"), ("ready", "skipped")]
     assert (order["scrap"]["reason"], order["scrap"]["at_step"], order["scrap"]["harvested_parts"]) == (
         "motherboard_failure", "erasure", ["RAM 8 GB"])
+
+
+def test_a_steps_answer_carries_the_version_now_stored(device_id):
+    """A client tells one state of the work order from the next by its version (the page keeps
+    what was typed per version): the answer to a write is the work order as stored."""
+    before = work_order()["version"]
+    answered = step(device_id, "diagnosis", STEP_BODIES["diagnosis"]).body
+    assert answered["version"] == work_order()["version"] == before + 1

@@ -19,17 +19,19 @@ STEPS = ["Diagnostic", "Effacement des données", "Réparation", "Installation d
 pytestmark = pytest.mark.usefixtures("thin_path_workshop_restored")
 
 
-def received_device(cloud: LocalCloud) -> dict:
-    """A laptop with one NVMe drive, received at the warehouse against a donor's lot: refurb opens
-    its work order in the Rennes workshop. Returns the work order."""
+NVME_ONLY = [{"kind": "nvme", "size_gb": 256}]
+
+
+def received_device(cloud: LocalCloud, drives: list[dict] = NVME_ONLY) -> dict:
+    """A laptop (one NVMe drive unless told), received at the warehouse against a donor's lot:
+    refurb opens its work order in the Rennes workshop. Returns the work order."""
     cloud.expect(200, "PUT", f"/refurb/workshops/{WORKSHOP}", "admin",
                  {"name": "Atelier Rennes", "territories": ["35"], "capacity": 1000})
     thin_path.register_donor(cloud)
     lot = cloud.expect(201, "POST", "/intake/lots", "donor", {"expected_count": 1, "pickup_site": "Lycée Chateaubriand"})
     device = cloud.expect(201, "POST", f"/intake/lots/{lot['lot_id']}/devices", "warehouse", {
         "serial_number": f"5CG{uuid.uuid4().hex[:7].upper()}", "make": "HP", "model": "EliteBook 840 G5",
-        "device_type": "laptop",
-        "specs": {"cpu_model": "i5-8250U", "ram_gb": 8, "drives": [{"kind": "nvme", "size_gb": 256}]},
+        "device_type": "laptop", "specs": {"cpu_model": "i5-8250U", "ram_gb": 8, "drives": drives},
     })
     path = f"/refurb/work-orders/{device['device_id']}"
     return eventually(lambda: (r := cloud.call("GET", path, "workshop")).ok and r.json(), "the work order opening")
@@ -168,6 +170,54 @@ def test_a_technician_takes_a_received_device_from_the_queue_through_every_step_
     ready = work_order(local_cloud, device_id)
     assert (ready["status"], ready["grade"]["grade"], ready["installation"]["os_name"]) == ("ready", "A", "Linux Mint")
     assert ready["repairs"][0]["parts"] == [{"name": "charger 65 W", "cost_eur": "12.50"}]
+
+
+def erase(page: Page, serial: str, technique: str, level: str, *, passed: bool = True, tool: str = "hdparm 9.65"):
+    drive = current_step(page).get_by_role("group", name=re.compile(serial))
+    drive.get_by_label("Technique").select_option(label=technique)
+    drive.get_by_label("Niveau NIST atteint").select_option(label=level)
+    drive.get_by_label("Outil et version").fill(tool)
+    drive.get_by_label("Votre référence de technicien").fill("tech-07")
+    drive.get_by_label("Réussi" if passed else "Échoué").check()
+
+
+def test_a_drive_that_fails_its_erasure_waits_for_its_destruction_and_leaves_the_device(
+        page, portal, login, local_cloud):
+    order = received_device(local_cloud, drives=[{"kind": "ssd", "size_gb": 256}, {"kind": "hdd", "size_gb": 500}])
+    device_id = order["device_id"]
+    ssd, hdd = f"S3Z-{uuid.uuid4().hex[:6]}", f"WD-{uuid.uuid4().hex[:6]}"
+    local_cloud.expect(200, "POST", f"/refurb/work-orders/{device_id}/diagnosis", "workshop", {
+        "cpu_score": 4200, "battery_health_pct": 77, "screen": "works", "keyboard": "works", "trackpad": "works",
+        "webcam": "works", "audio": "works", "ports": "works", "charger": "works",
+        "drives": [{"serial_number": ssd, "kind": "ssd", "size_gb": 256, "smart_status": "passed"},
+                   {"serial_number": hdd, "kind": "hdd", "size_gb": 500, "smart_status": "failed"}]})
+    login(page, "workshop", then=f"atelier/appareils/{device_id}")
+
+    # no NVMe command is offered for SATA drives
+    options = current_step(page).get_by_role("group", name=re.compile(hdd)).get_by_label("Technique")
+    assert "NVMe Sanitize" not in options.locator("option").all_inner_texts()
+    erase(page, ssd, "ATA Secure Erase", "Purge (purge)")
+    erase(page, hdd, "Réécriture", "Clear (effacement)", passed=False)
+    current_step(page).get_by_role("button", name="Enregistrer l'effacement").click()
+
+    # the failed drive alone is asked again, and the step stays due
+    expect(page.get_by_role("heading", name="Étape à enregistrer : Effacement des données")).to_be_focused()
+    expect(current_step(page).locator("fieldset[data-drive]")).to_have_count(1)
+    expect(current_step(page).get_by_role("group", name=re.compile(hdd))).to_contain_text("Dernier effacement en échec")
+    erase(page, hdd, "Destruction physique", "Destroy (destruction)", tool="broyeur")
+    current_step(page).get_by_role("button", name="Enregistrer l'effacement").click()
+
+    # the destroyed drive is out of the device: the repair lists the drives fitted now
+    expect(page.get_by_role("heading", name="Étape à enregistrer : Réparation")).to_be_visible()
+    fitted = current_step(page).get_by_role("group", name="Disques installés maintenant")
+    expect(fitted.get_by_label(re.compile(ssd))).to_be_checked()
+    expect(fitted.get_by_label(re.compile(hdd))).not_to_be_checked()
+    current_step(page).get_by_role("button", name="Enregistrer la réparation").click()
+    expect(page.get_by_role("heading", name="Étape à enregistrer : Installation du système")).to_be_visible()
+
+    repaired = work_order(local_cloud, device_id)
+    assert [d["serial_number"] for d in repaired["specs"]["drives"]] == [ssd]
+    assert [d["state"] for d in repaired["drives_to_erase"]] == ["erased", "destroyed"]
 
 
 def test_a_technician_scraps_a_device_with_its_reason_and_harvested_parts(

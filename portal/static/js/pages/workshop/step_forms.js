@@ -17,7 +17,7 @@ const SCRAP_REASONS = ["beyond_economic_repair", "motherboard_failure", "physica
 const CHANNELS = ["ecosystem", "certified_recycler", "manufacturer_take_back"];
 
 function stepForm(step, ...children) {
-  return el("form", { class: "step-form", novalidate: true, dataset: { step, draft: step } },
+  return el("form", { class: "step-form", novalidate: true, dataset: { step } },
     el("div", { role: "alert", class: "form-alert" }), ...children);
 }
 

@@ -61,6 +61,10 @@ startPage(async ({ params }) => {
   }
 
   function bind(form, read, step) {
+    // A draft belongs to the work order as it was shown: once a step is recorded the form is
+    // another (other drives to erase, another step), and what was typed for the old one must not
+    // fill it. A log-in in the middle keeps the version, and so the draft.
+    form.dataset.draft = `${step}-v${shown.version}`;
     bindForm(form, async (body) => {
       let answer;
       try {

@@ -110,12 +110,17 @@ class ThinPathRun:
     seconds: dict[str, float]
 
 
-def run(partners: Partners, territory: str = "35") -> ThinPathRun:
-    started, seconds = time.monotonic(), {}
+@dataclass
+class ReservedDevice:
+    device_id: str
+    referral_id: str
+    label_code: str
 
-    def lap(name: str) -> None:
-        seconds[name] = round(time.monotonic() - started, 3)
 
+def reserve_a_device(partners: Partners, territory: str = "35",
+                     lap: Callable[[str], None] = lambda name: None) -> ReservedDevice:
+    """A device donated, received, refurbished and reserved for a new referral of the territory:
+    what a point of sale of that territory can sell."""
     # the workshop serving the territory (registering it again only updates it)
     partners.expect(200, "PUT", "/refurb/workshops/workshop-rennes", "admin", {
         "name": "Atelier Rennes", "territories": [territory], "capacity": 1000,
@@ -151,6 +156,18 @@ def run(partners: Partners, territory: str = "35") -> ThinPathRun:
 
     wait_for(reserved, "the device's reservation for the referral")
     lap("device reserved")
+    label_code = partners.expect(200, "GET", f"/intake/devices/{device_id}", "admin")["label_code"]
+    return ReservedDevice(device_id, referral_id, label_code)
+
+
+def run(partners: Partners, territory: str = "35") -> ThinPathRun:
+    started, seconds = time.monotonic(), {}
+
+    def lap(name: str) -> None:
+        seconds[name] = round(time.monotonic() - started, 3)
+
+    reserved = reserve_a_device(partners, territory, lap)
+    device_id, referral_id = reserved.device_id, reserved.referral_id
     quote = wait_for(lambda: (r := partners.call("GET", f"/sales/quotes/{device_id}", "pos")).ok and r.json(),
                      "a quote in sales")
     sale = partners.expect(201, "POST", "/sales/sales", "pos", {

@@ -1,14 +1,19 @@
 """Sales over the local cloud: fifty sales racing at one point of sale all go through with
 gap-free receipt numbers, a device is sold once whatever order allocation's events arrive in,
-and a warranty claim sends the device back to its workshop."""
+a warranty claim sends the device back to its workshop, and a point of sale finds a device by
+its label, sells it and prints its receipt."""
 
 from __future__ import annotations
 
+import io
 import json
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+from pypdf import PdfReader
 
 from shared import clock
 from devtools import thin_path
@@ -217,3 +222,35 @@ def test_a_warranty_claim_sends_the_device_back_to_its_workshop(local_cloud: Loc
     assert note not in json.dumps(order, ensure_ascii=False) + json.dumps(timeline, ensure_ascii=False)
     kept = cloud.expect(200, "GET", f"/sales/sales/{sale_id}", "pos")["warranty_claims"]
     assert [c["note"] for c in kept] == [note]
+
+
+def test_a_point_of_sale_finds_a_device_by_its_label_sells_it_in_two_payments_and_prints_the_receipt(
+        local_cloud: LocalCloud):
+    cloud = local_cloud
+    reserved = thin_path.reserve_a_device(cloud)
+    typed = reserved.label_code.lower().replace("-", " ")  # as a volunteer may type it off the label
+    quote = eventually(lambda: (r := cloud.call("GET", f"/sales/quotes/by-label/{typed}", "pos")).ok and r.json(),
+                       what="the reserved device found by its label in sales")
+    assert (quote["device_id"], quote["label_code"]) == (reserved.device_id, reserved.label_code)
+    price = Decimal(quote["price_eur"])
+    first = (price / 2).quantize(Decimal("0.01"))
+    sale = cloud.expect(201, "POST", "/sales/sales", "pos", {"device_id": reserved.device_id, "payments": [
+        {"method": "cash", "amount_eur": str(first)}, {"method": "third_party", "amount_eur": str(price - first)}]})
+    assert sale["label_code"] == reserved.label_code
+
+    listed = cloud.expect(200, "GET", "/sales/sales?limit=1", "pos")
+    assert [s["sale_id"] for s in listed["items"]] == [sale["sale_id"]]  # the newest first
+
+    receipt = cloud.call("GET", f"/sales/sales/{sale['sale_id']}/receipt", "pos")
+    assert receipt.status_code == 200, receipt.text
+    assert receipt.headers["Content-Type"] == "application/pdf"
+    assert receipt.content.startswith(b"%PDF-")
+    text = " ".join(PdfReader(io.BytesIO(receipt.content)).pages[0].extract_text().split())
+    assert f"Reçu de vente N° {sale['receipt_number']}" in text
+    assert reserved.label_code in text
+    euros = lambda amount: f"{amount:,.2f}".replace(",", " ").replace(".", ",") + " €"  # noqa: E731
+    assert f"Prix {euros(price)}" in text
+    assert f"Espèces {euros(first)}" in text and f"Tiers payeur (aide sociale) {euros(price - first)}" in text
+
+    other = cloud.call("GET", f"/sales/sales/{sale['sale_id']}/receipt", "pos-44")
+    assert other.status_code == 404, other.text  # a point of sale of another territory

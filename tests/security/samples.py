@@ -187,7 +187,12 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ("sales", "GET /health"): Sample(),
     ("sales", "GET /price-grid"): Sample(),
     ("sales", "GET /quotes/{device_id}"): Sample("sellable reservation", ids={"device_id": "reserved_device"}),
+    ("sales", "GET /quotes/by-label/{label_code}"): Sample("sellable reservation",
+                                                           ids={"label_code": "reserved_label_code"}),
+    ("sales", "GET /sales"): Sample("sale", query={"point_of_sale_id": "pos-rennes-centre"},
+                                    own_scope=frozenset({Role.POINT_OF_SALE})),
     ("sales", "GET /sales/{sale_id}"): Sample("sale"),
+    ("sales", "GET /sales/{sale_id}/receipt"): Sample("sale"),
     ("sales", "GET /figures"): Sample(query={"since": (clock.today() - timedelta(days=30)).isoformat()}),
     ("sales", "PUT /price-grid"): Sample(body=lambda w: w.price_grid, observe="/sales/price-grid"),
     ("sales", "POST /sales"): Sample(

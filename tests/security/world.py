@@ -64,6 +64,8 @@ class World:
     waiting_referral: str
     sold_reservation: str
     reserved_reservation: str
+    reserved_label_code: str
+    """The label of the device reserved and not sold (a point of sale finds it by it)."""
     sale_id: str
     quote_eur: str
     """The reserved device's price."""
@@ -231,6 +233,7 @@ def build(cloud: LocalCloud) -> World:
         device_in_refurbishment=in_refurbishment,
         declared_to_receive=declared[serial(3)]["device_id"], declared_to_reject=declared[serial(4)]["device_id"],
         label_code=sold_device_record["label_code"], import_id=import_id,
+        reserved_label_code=cloud.expect(200, "GET", f"/intake/devices/{reserved_device}", "admin")["label_code"],
         sold_referral=sold_referral["referral_id"], sold_beneficiary_ref=sold_referral["beneficiary_ref"],
         reserved_referral=reserved_referral["referral_id"],
         waiting_referral=waiting["referral_id"],

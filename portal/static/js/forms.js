@@ -182,6 +182,18 @@ function restoreDraft(form) {
  * Options: `read(form)` to build the body another way.
  */
 export function bindForm(form, submit, { read = readForm } = {}) {
+  // A field's error goes once the person changes the field (the summary stays until the next try).
+  form.addEventListener("input", (event) => {
+    const control = event.target;
+    if (!control.name || control.getAttribute("aria-invalid") !== "true") return;
+    for (const sibling of form.querySelectorAll(`[name="${CSS.escape(control.name)}"]`)) {
+      sibling.removeAttribute("aria-invalid");
+      const described = (sibling.getAttribute("aria-describedby") || "").split(" ").filter((id) => !id.endsWith("-error"));
+      if (described.length) sibling.setAttribute("aria-describedby", described.join(" "));
+      else sibling.removeAttribute("aria-describedby");
+    }
+    control.closest("fieldset, .field")?.querySelector(".field-error")?.remove();
+  });
   if (form.dataset.draft) {
     restoreDraft(form);
     form.addEventListener("input", () => saveDraft(form));

@@ -19,8 +19,12 @@ ROUTES = {
     "GET /price-grid": grant(None, "published to points of sale", point_of_sale=Reach.ALL),
     "PUT /price-grid": admins_only(),
     "GET /quotes/{device_id}": grant("reservation", "reservations of its territory", point_of_sale=TERRITORY),
+    "GET /quotes/by-label/{label_code}": grant("reservation", "reservations of its territory, found by the "
+                                                              "device's label", point_of_sale=TERRITORY),
+    "GET /sales": grant(None, "its own sales; administrators name the point of sale", point_of_sale=OWN),
     "POST /sales": grant("reservation", "sells a reservation of its territory", point_of_sale=TERRITORY),
     "GET /sales/{sale_id}": OWN_SALE,
+    "GET /sales/{sale_id}/receipt": OWN_SALE,
     "POST /sales/{sale_id}/cancellation": OWN_SALE,
     "POST /sales/{sale_id}/handover": OWN_SALE,
     "POST /sales/{sale_id}/accompaniment": OWN_SALE,

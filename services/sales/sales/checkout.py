@@ -53,6 +53,7 @@ def sell(repository: SalesRepository, request: SaleRequest, point_of_sale_id: st
     jittered wait (shared.retry). The device's sale claim makes any second sale of it fail: its
     retry is refused (409), or finds no active reservation any more (404)."""
     grid, _ = repository.price_grid()
+    label_code = repository.label_of_device(request.device_id)
     still_valid: list[dict[str, Any]] = []  # the reservation read, while only the counter moved since
 
     def attempt() -> Sale:
@@ -74,6 +75,9 @@ def sell(repository: SalesRepository, request: SaleRequest, point_of_sale_id: st
         sale = Sale(
             sale_id=str(uuid.uuid4()),
             device_id=request.device_id,
+            label_code=label_code,
+            device_type=reservation.get("device_type"),
+            grade=reservation.get("grade"),
             reservation_id=reservation["reservation_id"],
             point_of_sale_id=point_of_sale_id,
             beneficiary_category=reservation.get("beneficiary_category"),

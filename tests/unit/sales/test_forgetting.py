@@ -159,3 +159,17 @@ def test_the_job_pages_and_a_run_cut_short_is_continued_by_the_next(table, dynam
     assert first == {"forgotten": 5, "failed": 0}
     assert forgetting.forget_ended_reservations(repository, later, later, page=5) == {"forgotten": 7, "failed": 0}
     assert [i for i in all_items(dynamodb) if i.get("gsi1pk") == "RESERVATIONS#ended"] == []
+
+
+def test_an_erasure_drops_the_notes_of_the_sale_s_warranty_claims_and_keeps_the_claims(table):
+    sale = sold("dev-1")
+    post = lambda path, body: call(api.handler, "POST", f"/sales/sales/{sale['sale_id']}/{path}",  # noqa: E731
+                                   "point_of_sale", body)
+    assert post("handover", {"handed_over_on": TODAY.isoformat()}).status == 200
+    assert post("warranty-claims", {"fault_category": "battery", "note": "ne tient plus que 20 minutes"}).status == 201
+
+    erased(sale)
+
+    [claim] = get_sale(sale["sale_id"])["warranty_claims"]
+    assert (claim["fault_category"], claim["note"]) == ("battery", None)
+    assert claim["reference"].endswith("-W1")

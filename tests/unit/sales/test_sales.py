@@ -81,7 +81,9 @@ def test_a_reserved_device_is_quoted(table):
     reservation_id = reserve("dev-1", grade="B")
     response = call(api.handler, "GET", "/sales/quotes/dev-1", "point_of_sale")
     assert response.status == 200
-    assert response.body == {"device_id": "dev-1", "reservation_id": reservation_id, "price_eur": "90.00"}
+    assert response.body == {"device_id": "dev-1", "label_code": None, "reservation_id": reservation_id,
+                             "device_type": "laptop", "grade": "B", "price_eur": "90.00",
+                             "reserved_until": "2026-12-12T09:00:00Z"}
 
 
 def test_a_device_without_reservation_has_no_quote(table):

@@ -15,7 +15,6 @@ PUBLIC_DONATION_VALUE_CAP_EUR, so a higher value is refused when it is captured.
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from datetime import date, datetime, timezone
 from decimal import Decimal
@@ -24,16 +23,12 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from shared.errors import RuleViolation
+from shared.labels import new_label_code, normalize_label_code  # noqa: F401  (intake issues the codes)
 from shared.events.vocabulary import Code, Designation, DeviceSpecs, DeviceType, DonorType, RejectionReason
 from shared.personal_data import free_text
 
 from intake.domain.donors import value_cap_for
 from intake.domain.makes import normal_make
-
-# Crockford base32 without I, L, O, U: nothing to misread on a printed label.
-_LABEL_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-# What people type instead when they copy a label by hand.
-_LABEL_MISREADINGS = str.maketrans({"O": "0", "I": "1", "L": "1"})
 
 
 CENT = Decimal("0.01")
@@ -222,19 +217,6 @@ def natural_key(make: str, serial_number: str) -> str:
 
 def normal_serial(serial_number: str) -> str:
     return "".join(serial_number.split()).upper()
-
-
-def new_label_code() -> str:
-    raw = "".join(secrets.choice(_LABEL_ALPHABET) for _ in range(8))
-    return f"SV-{raw[:4]}-{raw[4:]}"
-
-
-def normalize_label_code(typed: str) -> str:
-    """A label code as someone may type it ('sv 7k2m q9tx', 'SV-7K2M-Q9TX') → 'SV-7K2M-Q9TX'."""
-    compact = "".join(ch for ch in typed.upper() if ch.isalnum())
-    body = compact[2:] if len(compact) == 10 and compact.startswith("SV") else compact
-    body = body.translate(_LABEL_MISREADINGS)
-    return f"SV-{body[:4]}-{body[4:]}" if len(body) == 8 else typed.strip().upper()
 
 
 def new_id() -> str:

@@ -5,6 +5,12 @@ A device's partition `DEVICE#<id>` holds its reservations (`RESERVATION#<id>`) a
 until it ends), `SOLD` names the device's sale, created with the sale and removed only by a
 cancellation that refunds, so a device is sold once whatever sales heard (docs/services/sales.md).
 
+A device's label code, heard from intake's DeviceReceived, is kept both ways: `LABEL#<code>`
+names the device (a point of sale finds a reservation by the label it reads), `DEVICE#<id>`
+`LABEL` names the code (printed on the receipt). Each sale is also listed in its point of
+sale's partition `POS#<id>` (`SALE#<time>#<sale id>`, the id only, written once with the
+sale): "my sales", newest first, read page by page, then the sales themselves.
+
 Two partitions of the sparse index `gsi1`: `SALES` lists every sale by date (the figures);
 `RESERVATIONS#ended` lists the reservations that ended (sold, released, cancelled) and are not
 forgotten yet, by the time they ended: the retention job reads it oldest first.
@@ -17,9 +23,10 @@ from datetime import datetime, timezone
 from typing import Any
 
 from shared import clock
-from shared.dynamo import TableReader
+from shared.dynamo import TableReader, deserialize, serialize
 from shared.events import EventEnvelope
 from shared.outbox import UnitOfWork
+from shared.paging import KeyRange, Page, query_page
 
 from sales.domain.pricing import DEFAULT_GRID, PriceGrid
 from sales.domain.sale import ForgottenBecause, Sale
@@ -30,6 +37,9 @@ LINKS_TO_THE_PERSON = ("referral_id", "beneficiary_category")
 """What a reservation learnt from allocation that links it to a beneficiary."""
 HOLD = "HOLD"
 SOLD = "SOLD"
+LABEL = "LABEL"
+SALE_LISTING = "SALE#"
+BATCH_GET_LIMIT = 100  # keys DynamoDB reads in one BatchGetItem
 RESERVED, PARKED = "reserved", "parked"
 COUNTER_MOVED = "receipt counter moved meanwhile"
 
@@ -150,6 +160,22 @@ class SalesRepository:
                       conflict_message=f"sale {sale.sale_id} changed meanwhile")
         work.commit()
 
+    # labels (intake's, as announced)
+    def learn_label(self, device_id: str, label_code: str) -> None:
+        """The device's label both ways; hearing it again rewrites the same items."""
+        work = self.unit_of_work()
+        work.put({"pk": f"LABEL#{label_code}", "sk": LABEL, "device_id": device_id, "label_code": label_code})
+        work.put({"pk": f"DEVICE#{device_id}", "sk": LABEL, "device_id": device_id, "label_code": label_code})
+        work.commit()
+
+    def device_of_label(self, label_code: str) -> str | None:
+        item = self.reader.get(f"LABEL#{label_code}", LABEL)
+        return item["device_id"] if item else None
+
+    def label_of_device(self, device_id: str) -> str | None:
+        item = self.reader.get(f"DEVICE#{device_id}", LABEL)
+        return item["label_code"] if item else None
+
     # receipts
     def receipt_counter(self, point_of_sale_id: str, year: int) -> dict[str, int]:
         """The last receipt number issued (0 if none yet) and the counter's version (0 if new)."""
@@ -182,6 +208,8 @@ class SalesRepository:
         work.create({"pk": f"DEVICE#{sale.device_id}", "sk": SOLD, "device_id": sale.device_id,
                      "sale_id": sale.sale_id, "reservation_id": sale.reservation_id},
                     f"device {sale.device_id} is sold already")
+        work.create({"pk": f"POS#{sale.point_of_sale_id}", "sk": f"{SALE_LISTING}{index_time(sale.sold_at)}#{sale.sale_id}",
+                     "sale_id": sale.sale_id}, "sale already listed")
         work.publish(event)
         work.commit()
 
@@ -214,6 +242,27 @@ class SalesRepository:
         self._pass_hold_on(work, reservation)
         work.publish(event)
         work.commit()
+
+    def sales_page_of(self, point_of_sale_id: str, cursor: str | None, limit: int) -> Page:
+        """A page of a point of sale's sales, the newest first."""
+        listing = query_page(self.reader.client, self.table_name,
+                             KeyRange.of_table(f"POS#{point_of_sale_id}", SALE_LISTING),
+                             cursor=cursor, limit=limit, forward=False)
+        return Page(self._sales([entry["sale_id"] for entry in listing.items]), listing.next_cursor)
+
+    def _sales(self, sale_ids: list[str]) -> list[Sale]:
+        """These sales, in this order (a BatchGetItem per hundred; what it leaves unread is asked again)."""
+        found: dict[str, Sale] = {}
+        for start in range(0, len(sale_ids), BATCH_GET_LIMIT):
+            keys = [serialize({"pk": f"SALE#{sale_id}", "sk": "SALE"}) for sale_id in sale_ids[start:start + BATCH_GET_LIMIT]]
+            request = {self.table_name: {"Keys": keys, "ConsistentRead": True}}
+            while request:
+                response = self.reader.client.batch_get_item(RequestItems=request)
+                for item in response.get("Responses", {}).get(self.table_name, []):
+                    sale = Sale.model_validate(deserialize(item))
+                    found[sale.sale_id] = sale
+                request = response.get("UnprocessedKeys") or None
+        return [found[sale_id] for sale_id in sale_ids if sale_id in found]
 
     def sales_between(self, since: str, until: str) -> list[Sale]:
         """Sales made from day `since` to day `until` included (ISO dates)."""

@@ -5,25 +5,31 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from sales.domain.sale import Sale, SaleStatus
 
 
 class Figures(BaseModel):
-    sales: int
-    cancelled: int
-    revenue_eur: Decimal
-    average_price_eur: Decimal | None
-    handover_rate: float | None
-    accompaniment_booked_rate: float | None
-    accompaniment_attended_rate: float | None
+    """Counts and rates over a set of sales (cancelled sales count only in `cancelled`)."""
+
+    sales: int = Field(description="Sales not cancelled")
+    cancelled: int = Field(description="Sales cancelled and refunded")
+    revenue_eur: Decimal = Field(description="What the sales not cancelled brought in (euros)")
+    average_price_eur: Decimal | None = Field(description="Revenue per sale; null without sales")
+    handover_rate: float | None = Field(description="Share of the sales handed over (0–1); null without sales")
+    accompaniment_booked_rate: float | None = Field(description="Share of the sales with an accompaniment "
+                                                                "session booked (0–1)")
+    accompaniment_attended_rate: float | None = Field(description="Share of the booked sessions the buyer came "
+                                                                  "to (0–1); null when none was booked")
 
 
 class SalesFigures(BaseModel):
-    overall: Figures
-    by_point_of_sale: dict[str, Figures]
-    by_category: dict[str, Figures]
+    """Sales figures of a period."""
+
+    overall: Figures = Field(description="Every sale of the period the caller sees")
+    by_point_of_sale: dict[str, Figures] = Field(description="By point of sale id")
+    by_category: dict[str, Figures] = Field(description="By the buyers' beneficiary category")
 
 
 def _rate(part: int, whole: int) -> float | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from shared.errors import RuleViolation
 from shared.events.vocabulary import DeviceType, Grade
@@ -30,7 +30,9 @@ class PriceGrid(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    prices: dict[DeviceType, dict[Grade, Decimal]]
+    prices: dict[DeviceType, dict[Grade, Decimal]] = Field(
+        description="Euros for each device type (laptop, desktop, tablet, phone) and grade (D, C, B, A, Premium): "
+                    "every pair, each from 60 to 120 € and within its type's legal cap")
 
     @field_validator("prices")
     @classmethod

@@ -15,7 +15,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.errors import RuleViolation
-from shared.events.vocabulary import FaultCategory, Id
+from shared.events.vocabulary import DeviceType, FaultCategory, Grade, Id
 from shared.personal_data import free_text
 
 WARRANTY_DAYS = 365  # refurbished devices: a year from handover (configurable per deployment)
@@ -23,6 +23,10 @@ WARRANTY_DAYS = 365  # refurbished devices: a year from handover (configurable p
 # A point of sale's words stay in sales (events carry codes), and never name or locate a person.
 CancellationReason = free_text(500, "say why the sale is cancelled, not who the buyer is")
 FaultNote = free_text(1000, "describe the fault, not the person")
+PRIVACY_RULE = ("Free text about the device or the situation, never about the person: a text that looks "
+                "like it holds an e-mail address, a phone number, a postal address or a name after a "
+                "civility (\"Mme Martin\") is refused (422). It stays in sales, never in an event, and is "
+                "dropped when the sale is forgotten.")
 
 
 class PaymentMethod(StrEnum):
@@ -33,30 +37,36 @@ class PaymentMethod(StrEnum):
 
 
 class Payment(BaseModel):
+    """One part of what the buyer paid (or was refunded): a sale may be split between methods."""
+
     model_config = ConfigDict(extra="forbid")
-    method: PaymentMethod
-    amount_eur: Decimal = Field(gt=0, decimal_places=2)
+    method: PaymentMethod = Field(description="cash, card, cheque, or third_party (a social fund or another "
+                                              "payer on the beneficiary's behalf)")
+    amount_eur: Decimal = Field(gt=0, decimal_places=2, description="Euros, at most two decimals")
 
 
 class SaleRequest(BaseModel):
     """What a point of sale sends; payments may be split between several methods."""
 
     model_config = ConfigDict(extra="forbid")
-    device_id: str = Field(min_length=1)
-    payments: list[Payment] = Field(min_length=1)
+    device_id: str = Field(min_length=1, description="The reserved device (found by its label: "
+                                                     "GET /quotes/by-label/{label_code})")
+    payments: list[Payment] = Field(min_length=1, description="They add up to the quoted price exactly (else 409)")
 
 
 class CancellationRequest(BaseModel):
+    """A sale not yet handed over is refunded in full and its device goes back to the pool."""
+
     model_config = ConfigDict(extra="forbid")
-    reason: CancellationReason
-    refunds: list[Payment] = Field(min_length=1)
+    reason: CancellationReason = Field(description="Why the sale is cancelled. " + PRIVACY_RULE)
+    refunds: list[Payment] = Field(min_length=1, description="They add up to the sale's price exactly (else 409)")
 
 
 class Cancellation(BaseModel):
     """A cancellation as kept with its sale: the reason is dropped when the sale is forgotten."""
 
-    reason: str | None = None
-    refunds: list[Payment]
+    reason: str | None = Field(None, description="The point of sale's words; null once the sale is forgotten")
+    refunds: list[Payment] = Field(description="What was given back, by method")
 
 
 class ForgottenBecause(StrEnum):
@@ -65,21 +75,26 @@ class ForgottenBecause(StrEnum):
 
 
 class HandoverRequest(BaseModel):
+    """The device left the point of sale with its buyer: the warranty starts that day."""
+
     model_config = ConfigDict(extra="forbid")
-    handed_over_on: date
+    handed_over_on: date = Field(description="The day of the handover, not before the sale")
 
 
 class AccompanimentBooking(BaseModel):
     """An onboarding session at a social centre, booked at handover."""
 
     model_config = ConfigDict(extra="forbid")
-    social_centre_id: Id = Field(max_length=64)
-    slot_starts_at: datetime
+    social_centre_id: Id = Field(max_length=64, description="The social centre that runs the session "
+                                                            "(its partner id)")
+    slot_starts_at: datetime = Field(description="When the session starts (ISO 8601, with its offset)")
 
 
 class AccompanimentOutcome(BaseModel):
+    """Whether the buyer came to the booked session (counted in the figures)."""
+
     model_config = ConfigDict(extra="forbid")
-    attended: bool
+    attended: bool = Field(description="true if the buyer came to the session")
 
 
 class WarrantyClaimRequest(BaseModel):
@@ -87,18 +102,19 @@ class WarrantyClaimRequest(BaseModel):
     (announced in WarrantyClaimOpened) and, if it helps, a note that stays in sales."""
 
     model_config = ConfigDict(extra="forbid")
-    fault_category: FaultCategory = Field(description=", ".join(c.value for c in FaultCategory))
-    note: FaultNote | None = None
+    fault_category: FaultCategory = Field(description="What the device does wrong; the workshop acts on it: "
+                                                      + ", ".join(c.value for c in FaultCategory))
+    note: FaultNote | None = Field(None, description="What the fault looks like, if it helps. " + PRIVACY_RULE)
 
 
 class WarrantyClaim(BaseModel):
     """A claim as sales keeps it; `reference` is what the beneficiary, the point of sale and the workshop quote."""
 
-    claim_id: str
-    reference: str
-    fault_category: FaultCategory
-    note: str | None = None  # the point of sale's words: never in an event
-    opened_on: date
+    claim_id: str = Field(description="The claim's id")
+    reference: str = Field(description="The sale's receipt number and the claim's number on it: …-000001-W1")
+    fault_category: FaultCategory = Field(description="What the device does wrong")
+    note: str | None = Field(None, description="The point of sale's words: never in an event; null once forgotten")
+    opened_on: date = Field(description="The day the claim was opened")
 
 
 class SaleStatus(StrEnum):
@@ -108,27 +124,38 @@ class SaleStatus(StrEnum):
 
 
 class Sale(BaseModel):
-    sale_id: str
-    device_id: str
-    reservation_id: str
-    point_of_sale_id: str
-    beneficiary_category: str | None = None
-    year: int
-    sequence: int
-    receipt_number: str
-    price_eur: Decimal
-    payments: list[Payment]
-    sold_at: datetime
-    status: SaleStatus = SaleStatus.SOLD
-    cancellation: Cancellation | None = None
-    handed_over_on: date | None = None
-    warranty_ends_on: date | None = None
-    accompaniment: AccompanimentBooking | None = None
-    accompaniment_attended: bool | None = None
-    warranty_claims: list[WarrantyClaim] = Field(default_factory=list)
-    forgotten_at: datetime | None = None
-    forgotten_because: ForgottenBecause | None = None
-    version: int = 0
+    """A sale as GET /sales/{sale_id} shows it to its point of sale."""
+
+    sale_id: str = Field(description="The sale's id")
+    device_id: str = Field(description="The device sold")
+    label_code: str | None = Field(None, description="The code on the device's label (SV-XXXX-XXXX), "
+                                                     "if sales heard it at the device's reception")
+    device_type: DeviceType | None = Field(None, description="The device's type, as reserved")
+    grade: Grade | None = Field(None, description="The device's grade, as reserved (it sets the price)")
+    reservation_id: str = Field(description="The reservation the device was sold on")
+    point_of_sale_id: str = Field(description="The point of sale that sold it")
+    beneficiary_category: str | None = Field(None, description="The buyer's category, as referred (for the "
+                                                               "figures); null once the beneficiary is erased")
+    year: int = Field(description="The receipt's year")
+    sequence: int = Field(description="The receipt's number in the point of sale's year, from 1, with no gap")
+    receipt_number: str = Field(description="<point of sale>-<year>-<sequence on 6 digits>: gap-free")
+    price_eur: Decimal = Field(description="The price paid, from the price grid (euros)")
+    payments: list[Payment] = Field(description="How it was paid, split between methods")
+    sold_at: datetime = Field(description="When the sale was recorded (UTC)")
+    status: SaleStatus = Field(SaleStatus.SOLD, description="sold, then handed_over; or cancelled (refunded) "
+                                                            "before the handover")
+    cancellation: Cancellation | None = Field(None, description="The refund, if the sale was cancelled")
+    handed_over_on: date | None = Field(None, description="The day the buyer took the device")
+    warranty_ends_on: date | None = Field(None, description=f"The last day of the warranty ({WARRANTY_DAYS} days "
+                                                            "from the handover)")
+    accompaniment: AccompanimentBooking | None = Field(None, description="The onboarding session booked, if any")
+    accompaniment_attended: bool | None = Field(None, description="Whether the buyer came to it (null: not "
+                                                                  "recorded yet)")
+    warranty_claims: list[WarrantyClaim] = Field(default_factory=list, description="Claims opened, oldest first")
+    forgotten_at: datetime | None = Field(None, description="When the sale lost its free text (retention or "
+                                                            "erasure)")
+    forgotten_because: ForgottenBecause | None = Field(None, description="Why it was forgotten")
+    version: int = Field(0, exclude=True, description="Optimistic lock, never shown")
 
     def cancel(self, request: CancellationRequest) -> None:
         if self.status is not SaleStatus.SOLD:
@@ -138,11 +165,12 @@ class Sale(BaseModel):
         self.status = SaleStatus.CANCELLED
 
     def forgotten(self, at: datetime, because: ForgottenBecause) -> Sale:
-        """A copy without the free text a point of sale typed; on an erasure, without the beneficiary's
+        """A copy without the free text a point of sale typed (cancellation reason, warranty notes); on an erasure, without the beneficiary's
         category either. Status, price, payments, dates and accompaniment stay: the figures count them."""
         changes: dict = {"forgotten_at": at, "forgotten_because": because}
         if self.cancellation is not None:
             changes["cancellation"] = self.cancellation.model_copy(update={"reason": None})
+        changes["warranty_claims"] = [claim.model_copy(update={"note": None}) for claim in self.warranty_claims]
         if because is ForgottenBecause.ERASURE:
             changes["beneficiary_category"] = None
         return self.model_copy(update=changes)

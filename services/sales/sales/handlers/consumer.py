@@ -1,4 +1,4 @@
-"""Sales' consumer: what allocation reserves can be quoted and sold (one reservation of a device at
+"""Sales' consumer: the label intake gives a device (a point of sale finds it by it); what allocation reserves can be quoted and sold (one reservation of a device at
 a time, sales.reservations); what it releases cannot; a beneficiary it erases is no longer linked
 to the reservation and sale (sales.forgetting)."""
 
@@ -9,6 +9,7 @@ import functools
 from shared.consumer import EventConsumer
 from shared.events import EventEnvelope
 from shared.events.allocation import BeneficiaryErased, DeviceReserved, ReservationReleased
+from shared.events.intake import DeviceReceived
 from shared.observability import entry_point, logger
 
 from sales import forgetting, reservations
@@ -17,6 +18,11 @@ from sales.domain.sale import ForgottenBecause
 
 # One repository per warm function; its boto3 client is made on first use.
 repository = functools.cache(SalesRepository)
+
+
+def on_device_received(event: DeviceReceived, envelope: EventEnvelope) -> None:
+    # Only the label: the serial number, the donor and the rest are none of sales' business.
+    repository().learn_label(event.device_id, event.label_code)
 
 
 def on_device_reserved(event: DeviceReserved, envelope: EventEnvelope) -> None:
@@ -45,6 +51,6 @@ def on_beneficiary_erased(event: BeneficiaryErased, envelope: EventEnvelope) -> 
                     extra={"reservation_id": event.reservation_id})
 
 
-consumer = EventConsumer({DeviceReserved: on_device_reserved, ReservationReleased: on_reservation_released,
+consumer = EventConsumer({DeviceReceived: on_device_received, DeviceReserved: on_device_reserved, ReservationReleased: on_reservation_released,
                           BeneficiaryErased: on_beneficiary_erased})
 handler = entry_point(consumer.lambda_handler)

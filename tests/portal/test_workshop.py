@@ -37,6 +37,18 @@ def received_device(cloud: LocalCloud, drives: list[dict] = NVME_ONLY) -> dict:
     return eventually(lambda: (r := cloud.call("GET", path, "workshop")).ok and r.json(), "the work order opening")
 
 
+def reserve_for_a_referral(cloud: LocalCloud, device_id: str) -> None:
+    """A ready device joins allocation's pool: a referral of its territory reserves it, so the
+    pool is left as the other end-to-end tests expect it, with no ready device waiting."""
+    thin_path.register_referrer(cloud)
+    referral = cloud.expect(201, "POST", "/allocation/referrals", "referrer", {
+        "beneficiary_ref": f"FT-{uuid.uuid4().hex[:8]}", "category": "student", "territory": "35",
+        "eligibility_proof_ref": "attestation-2026-11",
+    })
+    eventually(lambda: cloud.call("GET", f"/allocation/referrals/{referral['referral_id']}", "referrer").json()
+               .get("device_id") == device_id, "allocation reserving the ready device")
+
+
 def work_order(cloud: LocalCloud, device_id: str) -> dict:
     return cloud.expect(200, "GET", f"/refurb/work-orders/{device_id}", "workshop")
 
@@ -170,6 +182,7 @@ def test_a_technician_takes_a_received_device_from_the_queue_through_every_step_
     ready = work_order(local_cloud, device_id)
     assert (ready["status"], ready["grade"]["grade"], ready["installation"]["os_name"]) == ("ready", "A", "Linux Mint")
     assert ready["repairs"][0]["parts"] == [{"name": "charger 65 W", "cost_eur": "12.50"}]
+    reserve_for_a_referral(local_cloud, device_id)  # the device the page made ready reaches allocation
 
 
 def erase(page: Page, serial: str, technique: str, level: str, *, passed: bool = True, tool: str = "hdparm 9.65"):

@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 
 from devtools import thin_path
 from tests.localcloud.cloud import LocalCloud, eventually
+from tests.portal.conftest import dev_person
 
 WORKSHOP = "workshop-rennes"
 STEPS = ["Diagnostic", "Effacement des données", "Réparation", "Installation du système", "Notation",
@@ -297,6 +298,38 @@ def test_a_step_recorded_in_another_tab_first_is_a_conflict_said_plainly(
     alert.get_by_role("button", name="Afficher l'état actuel").click()
     expect(page.get_by_role("heading", name="Étape à enregistrer : Effacement des données")).to_be_focused()
     expect(current_step(page).get_by_role("group", name=re.compile("NV-OTHER"))).to_be_visible()
+
+
+def test_what_was_typed_survives_an_expired_session(page, portal, login, local_cloud):
+    order = received_device(local_cloud)
+    device_id = order["device_id"]
+    path = f"/refurb/work-orders/{device_id}"
+    diagnosis = {"cpu_score": 6100, "battery_health_pct": 84, "screen": "works", "keyboard": "works",
+                 "trackpad": "works", "webcam": "works", "audio": "works", "ports": "works", "charger": "works",
+                 "drives": [{"serial_number": "NV-EXP", "kind": "nvme", "size_gb": 256, "smart_status": "passed"}]}
+    local_cloud.expect(200, "POST", f"{path}/diagnosis", "workshop", diagnosis)
+    local_cloud.expect(200, "POST", f"{path}/erasure", "workshop", {"drives": [{
+        "drive_serial": "NV-EXP", "level": "purge", "technique": "nvme_sanitize", "tool": "nvme-cli 2.8",
+        "operator": "tech-07", "passed": True, "completed_at": "2026-11-20T09:30:00Z"}]})
+    local_cloud.expect(200, "POST", f"{path}/repair", "workshop", {"parts": []})
+    login(page, "workshop", then=f"atelier/appareils/{device_id}")
+    current_step(page).get_by_label("Système d'exploitation").fill("Linux Mint")
+    current_step(page).get_by_label("Version").fill("22")
+
+    page.evaluate("() => sessionStorage.removeItem('sv.session')")  # the session ends meanwhile
+    current_step(page).get_by_role("button", name="Enregistrer l'installation").click()
+    page.wait_for_url(re.compile(r"/portal/connexion\?"))
+    email, person = dev_person("workshop")
+    page.get_by_label("Adresse e-mail").fill(email)
+    page.get_by_label("Mot de passe", exact=True).fill(person["password"])
+    page.get_by_role("button", name="Se connecter").click()
+
+    page.wait_for_url(re.compile(rf"/portal/atelier/appareils/{device_id}$"))
+    expect(current_step(page).get_by_label("Système d'exploitation")).to_have_value("Linux Mint")
+    expect(current_step(page).get_by_label("Version")).to_have_value("22")
+    current_step(page).get_by_role("button", name="Enregistrer l'installation").click()
+    expect(page.get_by_role("heading", name="Étape à enregistrer : Notation")).to_be_visible()
+    assert work_order(local_cloud, device_id)["installation"]["os_name"] == "Linux Mint"
 
 
 def test_the_queue_comes_a_page_at_a_time_oldest_first(page, portal, login, local_cloud):

@@ -71,14 +71,14 @@ _STATUS_OF: dict[type[Exception], tuple[HTTPStatus, str | None]] = {
 
 class Problem(BaseModel):
     loc: list[str | int] = Field(description="Where: body, query or path, then the field")
-    msg: str
-    type: str
+    msg: str = Field(description="What is wrong with it")
+    type: str = Field(description="The kind of problem, e.g. missing, string_too_long")
 
 
 class ErrorBody(BaseModel):
     """Every refusal. The HTTP API's own 401 (no key) and 403 (a key nobody holds) carry only `message`."""
 
-    message: str
+    message: str = Field(description="What was refused and why, naming the field when one is at fault")
     error: str = Field("", description="The status' phrase")
     detail: list[Problem] = Field(default_factory=list, description="Each invalid field (a 422 on the request's shape)")
 

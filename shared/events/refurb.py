@@ -34,15 +34,15 @@ class DriveErasure(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    drive_serial: Code | None = Field(default=None, description="The drive's serial number")
-    level: ErasureLevel = Field(description="NIST SP 800-88 level reached: clear, purge or destroy")
-    technique: ErasureTechnique = Field(description="How: the technique must reach the level, and apply to the "
-                                                    "drive's kind")
+    drive_serial: Code | None = Field(default=None, description="The drive's serial number, if it has one")
+    level: ErasureLevel = Field(description="NIST SP 800-88 level: clear, purge or destroy")
+    technique: ErasureTechnique = Field(description="How it was done: overwrite, ata_secure_erase, nvme_sanitize, "
+                                                    "nvme_format_ses, cryptographic_erase or physical_destruction")
     tool: Designation = Field(description="The erasure tool and its version, e.g. nvme-cli 2.8")
     operator: Id = Field(description="The workshop's reference for the technician (a badge or staff number), "
                                      "never a name")
-    passed: bool = Field(description="Whether the tool reported success (a failed attempt is recorded too)")
-    completed_at: datetime = Field(description="When it finished, with its time zone")
+    passed: bool = Field(description="Whether the erasure was verified")
+    completed_at: datetime = Field(description="When it was completed")
 
 
 class ErasureCertified(_RefurbEvent):

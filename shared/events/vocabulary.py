@@ -55,6 +55,8 @@ Sha256 = Annotated[str, TextKind("code"), StringConstraints(min_length=64, max_l
 
 
 class DeviceType(StrEnum):
+    """laptop, desktop, tablet or phone."""
+
     LAPTOP = "laptop"
     DESKTOP = "desktop"
     TABLET = "tablet"
@@ -62,12 +64,16 @@ class DeviceType(StrEnum):
 
 
 class DonorType(StrEnum):
+    """public_body (a local authority, a public agency), school (a public school) or company."""
+
     PUBLIC_BODY = "public_body"
     SCHOOL = "school"
     COMPANY = "company"
 
 
 class Grade(StrEnum):
+    """A refurbished device's grade, from D (lowest) to Premium (best)."""
+
     D = "D"
     C = "C"
     B = "B"
@@ -76,6 +82,8 @@ class Grade(StrEnum):
 
 
 class BeneficiaryCategory(StrEnum):
+    """Who a device is for, as the referring partner records it."""
+
     MINIMUM_SOCIAL_BENEFITS = "minimum_social_benefits"
     JOB_SEEKER = "job_seeker"
     YOUNG_PERSON = "young_person"
@@ -83,6 +91,8 @@ class BeneficiaryCategory(StrEnum):
 
 
 class DriveKind(StrEnum):
+    """hdd (spinning disk), ssd (SATA solid-state, eMMC, flash) or nvme."""
+
     HDD = "hdd"
     SSD = "ssd"
     NVME = "nvme"
@@ -97,6 +107,8 @@ class ErasureLevel(StrEnum):
 
 
 class ErasureTechnique(StrEnum):
+    """How a drive was erased or destroyed."""
+
     OVERWRITE = "overwrite"
     ATA_SECURE_ERASE = "ata_secure_erase"
     NVME_SANITIZE = "nvme_sanitize"
@@ -168,20 +180,20 @@ class _Value(BaseModel):
 
 
 class Drive(_Value):
-    kind: DriveKind = Field(description="hdd, ssd (SATA) or nvme")
+    kind: DriveKind = Field(description="hdd, ssd or nvme")
     size_gb: int = Field(gt=0, le=100_000, description="Capacity in GB")
-    serial_number: Code | None = Field(default=None, description="The drive's serial number, once read")
+    serial_number: Code | None = Field(default=None, description="The drive's own serial number, if read")
 
 
 class DeviceSpecs(_Value):
-    cpu_model: Designation | None = Field(default=None, description="e.g. i5-8250U")
+    cpu_model: Designation | None = Field(default=None, description="The processor's designation, e.g. i5-8250U")
     cpu_score: int | None = Field(default=None, ge=0, description="CPU benchmark score, once measured")
-    ram_gb: int = Field(gt=0, le=4096, description="RAM in GB")
-    drives: list[Drive] = Field(min_length=1, description="Every drive in the device")
+    ram_gb: int = Field(gt=0, le=4096, description="Memory in GB")
+    drives: list[Drive] = Field(min_length=1, description="Every drive in the device (at least one)")
 
 
 class Provenance(_Value):
-    donor_type: DonorType = Field(description="What kind of donor gave the device")
+    donor_type: DonorType = Field(description="public_body, school or company")
     territory: Territory = Field(description="Département code, e.g. 35")
 
 

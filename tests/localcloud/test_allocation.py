@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
+from urllib.parse import urlencode
 
 import requests
 
@@ -407,3 +408,62 @@ def test_referrals_and_ready_devices_are_matched_by_the_rules_and_never_twice(lo
             assert state["status"] != "available" or kept_for(device, NOW), (device.key, state)
     finally:
         as_referrer_of(cloud, "35")  # as the other end-to-end tests expect the dev referrer
+
+
+def test_a_partner_lists_its_referrals_newest_first_by_status_with_what_was_reserved(local_cloud: LocalCloud):
+    """GET /allocation/referrals over the local cloud, in territory 971, which no other test uses: three
+    referrals nobody else's device can fit (256 GB of RAM), a public body's device of 971 for the urgent
+    one, its sale; the list shows each with its status, the device, where to collect it and why."""
+    cloud = local_cloud
+    listed = Device("list", "public_body", "971", minutes_ago(2), ram=256, grade="A")
+    made: list[Referral] = []
+    try:
+        warm_up(cloud)
+        as_referrer_of(cloud, "971")
+        for key, urgency in (("list-1", 1), ("list-2", 3), ("list-3", 3)):
+            referral = Referral(key, "971", priority=urgency, needs={"min_ram_gb": 256})
+            body = cloud.expect(201, "POST", "/allocation/referrals", "referrer", referral.body())
+            assert body["status"] == "waiting", body
+            referral.id = body["referral_id"]
+            made.append(referral)
+        urgent, second, newest = made
+
+        def page(**query: str) -> dict:
+            return cloud.expect(200, "GET", f"/allocation/referrals?{urlencode(query)}", "referrer")
+
+        first = page(limit="2")
+        assert [r["referral_id"] for r in first["items"]] == [newest.id, second.id]
+        assert first["next_cursor"] and first["partner_id"] == thin_path.REFERRER["partner_id"]
+        following = page(limit="2", cursor=first["next_cursor"])
+        assert following["items"][0]["referral_id"] == urgent.id
+
+        # the device goes to the urgent referral; its list entry says what, where and why
+        publish(cloud, listed)
+        wait_reserved_for(cloud, listed, urgent, "the 971 device reserved for the urgent referral")
+        [entry] = [r for r in page(status="reserved")["items"] if r["referral_id"] == urgent.id]
+        reservation = entry["reservation"]
+        assert reservation["device"] == {"device_id": listed.id, "device_type": "laptop", "grade": "A"}
+        assert reservation["collect_at"] == {"territory": "971", "point_of_sale_id": None}
+        assert [(r["rule"], r["code"]) for r in reservation["matching"]["reasons"]] == [
+            ("provenance", "kept_for_territory"), ("needs", "requirements_met"), ("order", "first_in_line")]
+        assert {"code": "lower_priority", "count": 2} in reservation["matching"]["passed_over"]
+
+        # the filter: a withdrawn referral is listed among the cancelled, not among the waiting
+        cloud.expect(200, "POST", f"/allocation/referrals/{second.id}/cancellation", "referrer",
+                     {"reason": "la famille a trouvé un ordinateur"})
+        assert page(status="cancelled")["items"][0]["referral_id"] == second.id
+        waiting = page(status="waiting")["items"]
+        assert waiting[0]["referral_id"] == newest.id and {r["status"] for r in waiting} == {"waiting"}
+
+        # once sold, the point of sale that sold it is where the beneficiary collects it
+        sale = sell(cloud, listed)
+        eventually(lambda: answered(lambda: referral_state(cloud, urgent)["status"] == "fulfilled"),
+                   "the sale fulfilling the urgent referral", timeout=PATIENCE, interval=0.3)
+        [entry] = [r for r in page(status="fulfilled")["items"] if r["referral_id"] == urgent.id]
+        assert entry["reservation"]["collect_at"] == {"territory": "971", "point_of_sale_id": sale["point_of_sale_id"]}
+    finally:
+        for referral in made:
+            if referral.id and referral_state(cloud, referral)["status"] in ("waiting", "reserved"):
+                cloud.call("POST", f"/allocation/referrals/{referral.id}/cancellation", "referrer",
+                           {"reason": "end of the test"})
+        as_referrer_of(cloud, "35")

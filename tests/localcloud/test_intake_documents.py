@@ -6,6 +6,9 @@ The dev donor is a public body of territory 35 (its registration cannot change),
 kept for territory 35 when it is ready: the test ends by reserving and selling it, as
 test_refurb.py and the thin path do, so that no ready device of this test is left in the pool
 for another test's referral to take.
+
+The warehouse's label sheet goes through the real HTTP API too: its QR codes, read back from the
+PDF, name the portal's passport page on this local cloud.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ import io
 import re
 import uuid
 
+import pypdfium2
+import zxingcpp
 from pypdf import PdfReader
 
 from devtools import thin_path
@@ -115,3 +120,30 @@ def test_the_donors_documents_show_the_erasure_certificate_refurb_issued(local_c
     text = pdf_text(cloud.call("GET", f"/intake/donors/{donor['donor_id']}/documents/impact-report?format=pdf",
                                "donor"))
     assert "Rapport d'impact" in text and "ADEME 2022" in text
+
+
+def test_the_warehouse_prints_the_lots_labels_and_each_qr_code_opens_its_passport(local_cloud: LocalCloud):
+    cloud = local_cloud
+    thin_path.register_donor(cloud)
+    lot_id = cloud.expect(201, "POST", "/intake/lots", "donor",
+                          {"expected_count": 2, "pickup_site": "Collège Anne de Bretagne"})["lot_id"]
+    devices = [cloud.expect(201, "POST", f"/intake/lots/{lot_id}/devices", "warehouse", {
+        "serial_number": f"PF{uuid.uuid4().hex[:8].upper()}", "make": "Lenovo", "model": "ThinkPad T480",
+        "device_type": "laptop", "specs": {"ram_gb": 8, "drives": [{"kind": "ssd", "size_gb": 256}]}})
+        for _ in range(2)]
+    labels = f"/intake/lots/{lot_id}/documents/labels"
+    assert cloud.call("GET", labels, "donor").status_code == 403  # the warehouse sticks the labels on
+
+    response = cloud.call("GET", f"{labels}?format=pdf", "warehouse")
+    assert response.status_code == 200 and response.headers["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF-")  # the HTTP API decoded the base64 body to the file's bytes
+    page = pypdfium2.PdfDocument(response.content)[0]
+    read = sorted(code.text for code in zxingcpp.read_barcodes(page.render(scale=150 / 72).to_pil()))
+
+    # the portal's address on this local cloud: its API's host form, which browsers resolve
+    port = cloud.endpoint.rsplit(":", 1)[1]
+    origin = f"http://{cloud.outputs['ApiId']}.execute-api.localhost:{port}"
+    assert read == sorted(f"{origin}/portal/d/{d['label_code']}" for d in devices)
+    code = read[0].rsplit("/", 1)[1]
+    passport = cloud.expect(200, "GET", f"/intake/passport/{code}", None)
+    assert (passport["label_code"], passport["model"], passport["outcome"]) == (code, "ThinkPad T480", "in_progress")

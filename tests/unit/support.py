@@ -59,7 +59,8 @@ class LambdaContext:
 # --- DynamoDB ---------------------------------------------------------------------------------
 
 def create_table(client, name: str = TABLE_NAME) -> str:
-    """The service table exactly as template.yaml declares it (keys, gsi1, projection ALL)."""
+    """The service table as template.yaml declares it (keys, gsi1, projection ALL), with allocation's
+    second index (gsi2, a partner's referrals), which the other services' code never reads."""
     client.create_table(
         TableName=name,
         BillingMode="PAY_PER_REQUEST",
@@ -68,6 +69,8 @@ def create_table(client, name: str = TABLE_NAME) -> str:
             {"AttributeName": "sk", "AttributeType": "S"},
             {"AttributeName": "gsi1pk", "AttributeType": "S"},
             {"AttributeName": "gsi1sk", "AttributeType": "S"},
+            {"AttributeName": "gsi2pk", "AttributeType": "S"},
+            {"AttributeName": "gsi2sk", "AttributeType": "S"},
         ],
         KeySchema=[
             {"AttributeName": "pk", "KeyType": "HASH"},
@@ -78,6 +81,13 @@ def create_table(client, name: str = TABLE_NAME) -> str:
             "KeySchema": [
                 {"AttributeName": "gsi1pk", "KeyType": "HASH"},
                 {"AttributeName": "gsi1sk", "KeyType": "RANGE"},
+            ],
+            "Projection": {"ProjectionType": "ALL"},
+        }, {
+            "IndexName": "gsi2",
+            "KeySchema": [
+                {"AttributeName": "gsi2pk", "KeyType": "HASH"},
+                {"AttributeName": "gsi2sk", "KeyType": "RANGE"},
             ],
             "Projection": {"ProjectionType": "ALL"},
         }],

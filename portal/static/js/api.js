@@ -15,6 +15,13 @@ function newIdempotencyKey() {
   return crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(16).slice(2)}`;
 }
 
+/** The HTTP API answers a token its authorizer refuses (expired, revoked, of a disabled person)
+ * with a bare 403 `{"message": "Forbidden"}`; a route's own 403 always names its `error`. */
+async function refusedByTheAuthorizer(response) {
+  const body = await response.clone().json().catch(() => null);
+  return Boolean(body) && !("error" in body) && body.message === "Forbidden";
+}
+
 async function send(method, path, { body, idempotent = false, accept = "application/json" } = {}) {
   const token = await validToken();
   if (!token) {
@@ -32,7 +39,7 @@ async function send(method, path, { body, idempotent = false, accept = "applicat
   } catch {
     throw new ApiError(0, { message: "network" });
   }
-  if (response.status === 401) {
+  if (response.status === 401 || (response.status === 403 && await refusedByTheAuthorizer(response))) {
     sessionExpired();
     return new Promise(() => {});
   }

@@ -16,6 +16,7 @@ ROUTES = {
     "PUT /partners/{partner_id}": admins_only("referral partner", "registers a referral partner"),
     "GET /partners/{partner_id}": grant("referral partner", "its own registration", referrer=OWN),
     "POST /referrals": grant(None, "refers a beneficiary of its own", referrer=OWN),
+    "GET /referrals": grant(None, "its own referrals; admins name the partner with ?partner_id=", referrer=OWN),
     "GET /referrals/{referral_id}": grant("referral", referrer=OWN),
     "POST /referrals/{referral_id}/cancellation": grant("referral", referrer=OWN),
     "GET /reservations/{reservation_id}": grant("reservation", "made for one of its referrals", referrer=OWN),

@@ -82,6 +82,7 @@ def reserve(repository: AllocationRepository, match: Match, policy: MatchingPoli
     reservation = Reservation(
         reservation_id=reservation_id, device_id=device.device_id, referral_id=referral.referral_id,
         partner_id=referral.partner_id, reserved_at=now, held_until=held_until, explanation=match.explanation,
+        device_type=device.device_type, grade=device.grade, territory=referral.territory,
         correlation_id=event.correlation_id,
     )
     reserved = referral.moved_to(ReferralStatus.RESERVED, now).model_copy(
@@ -404,7 +405,7 @@ def fulfil(repository: AllocationRepository, event: DeviceSold, envelope: EventE
             "an administrator settles it")
     device, referral = _reserved_pair(repository, reservation)
     at = envelope.occurred_at
-    repository.commit(save=(reservation.fulfilled(event.sale_id, at), device.sold(),
+    repository.commit(save=(reservation.fulfilled(event.sale_id, at, event.point_of_sale_id), device.sold(),
                             referral.moved_to(ReferralStatus.FULFILLED, at)))
     logger.info("referral fulfilled", extra={"referral_id": referral.referral_id, "device_id": device.device_id})
 

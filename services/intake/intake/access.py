@@ -26,8 +26,8 @@ ROUTES = {
     "GET /donors/{donor_id}/documents/impact-report": grant("donor", **LOT_READERS),
     # lots
     "POST /lots": grant(None, "a donor declares a lot of its own", donor=OWN),
-    "GET /lots": grant("donor", "a donor its own lots; a warehouse the lots of a donor of its territory",
-                       **LOT_READERS),
+    "GET /lots": grant("donor", "a donor its own lots; a warehouse the lots of its territory, or of one of its "
+                                "donors", **LOT_READERS),
     "GET /lots/{lot_id}": grant("lot", **LOT_READERS),
     "GET /lots/{lot_id}/devices": grant("lot", **LOT_READERS),
     "POST /lots/{lot_id}/status": grant("lot", warehouse=TERRITORY),
@@ -37,6 +37,8 @@ ROUTES = {
     "GET /imports/{import_id}": grant("lot", "the import's lot decides", **LOT_READERS),
     "GET /lots/{lot_id}/documents/donation-certificate": grant("lot", **LOT_READERS),
     "GET /lots/{lot_id}/documents/impact-report": grant("lot", **LOT_READERS),
+    "GET /lots/{lot_id}/documents/labels": grant(
+        "lot", "the warehouse sticks the labels on the devices it received; not the donor", warehouse=TERRITORY),
     # devices
     "POST /devices/{device_id}/reception": grant("device", warehouse=TERRITORY),
     "POST /devices/{device_id}/rejection": grant("device", warehouse=TERRITORY),

@@ -1,4 +1,4 @@
-"""Issuing a donor's documents from what intake's table holds.
+"""Issuing a donor's documents, and a lot's label sheet, from what intake's table holds.
 
 Reads the donor, the lot(s), the devices handed over (received or rejected; a device only
 declared is not donated yet) and each device's summary (stage, grade, erasure certificate,
@@ -26,6 +26,7 @@ from intake.domain.documents import (
 )
 from intake.domain.donors import Donor
 from intake.domain.impact import ImpactReport, ImpactScope, impact_report
+from intake.domain.labels import LabelSheet, label_sheet
 from intake.domain.lots import Lot
 
 
@@ -42,6 +43,10 @@ def erasure_certificate_of(repository: IntakeRepository, device: Device, issued_
                             "without refurbishment: it has no erasure certificate")
     donated = DonatedDevice.of(device, repository.summary(device.device_id))
     return erasure_certificate_document(donated, issued_on=issued_on)
+
+
+def label_sheet_of(repository: IntakeRepository, lot: Lot, origin: str, part: int, issued_on: date) -> LabelSheet:
+    return label_sheet(lot, repository.all_devices_of_lot(lot.lot_id), origin, part=part, issued_on=issued_on)
 
 
 def lot_impact_report(repository: IntakeRepository, lot: Lot, issued_on: date, extra_years: Decimal) -> ImpactReport:

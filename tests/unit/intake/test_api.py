@@ -149,10 +149,22 @@ def test_a_donor_lists_its_lots_and_the_warehouse_names_the_donor(lot_id):
     assert [lot["lot_id"] for lot in mine.body["items"]] == [lot_id]
     assert call(handler, "GET", "/intake/lots", "donor", partner_id="another-donor").body["items"] == []
 
-    unnamed = call(handler, "GET", "/intake/lots", "warehouse")
+    unnamed = call(handler, "GET", "/intake/lots", "admin")
     assert unnamed.status == 422 and "donor_id" in unnamed.body["message"]
     named = get(handler, "/intake/lots", "warehouse", {"donor_id": ROLE_PARTNERS["donor"]})
     assert [lot["lot_id"] for lot in named.body["items"]] == [lot_id]
+
+
+def test_a_warehouse_lists_every_lot_of_its_territory_and_none_of_another(lot_id):
+    call(handler, "POST", "/intake/donors", "admin", COMPANY | {"territory": "44"})
+    elsewhere = call(handler, "POST", "/intake/lots", "donor", LOT, partner_id=COMPANY["donor_id"]).body["lot_id"]
+
+    mine = call(handler, "GET", "/intake/lots", "warehouse")
+    assert (mine.status, mine.body["territory"]) == (200, "35")
+    assert [lot["lot_id"] for lot in mine.body["items"]] == [lot_id]
+    assert mine.body["items"][0]["pickup_site"] == LOT["pickup_site"]
+    theirs = call(handler, "GET", "/intake/lots", "warehouse", territory="44").body["items"]
+    assert [lot["lot_id"] for lot in theirs] == [elsewhere]
 
 
 def test_the_devices_of_a_lot_come_page_by_page(lot_id):

@@ -47,6 +47,17 @@ def test_a_donors_lots_come_page_by_page_oldest_first(donor):
     assert {p["total"] for p in pages} == {None}  # counting means reading them all: not counted
 
 
+def test_a_warehouses_lots_come_page_by_page_newest_first_and_its_cursor_opens_no_other_territory(donor):
+    newest_first = declare_lots(5)[::-1]
+
+    pages = every_page("/intake/lots", "warehouse", {"limit": 2})
+
+    assert [[lot["lot_id"] for lot in p["items"]] for p in pages] == [newest_first[:2], newest_first[2:4],
+                                                                      newest_first[4:]]
+    replayed = get(api.handler, "/intake/lots", "warehouse", {"cursor": pages[0]["next_cursor"]}, territory="44")
+    assert (replayed.status, replayed.body["message"]) == (422, "cursor: not a cursor of this list")
+
+
 def test_a_cursor_of_one_donors_lots_does_not_open_another_donors(donor):
     declare_lots(3)
     theirs = get(api.handler, "/intake/lots", "warehouse", {"donor_id": DONOR, "limit": 1}).body["next_cursor"]

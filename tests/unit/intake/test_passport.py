@@ -32,7 +32,7 @@ def test_anyone_holding_the_label_reads_the_passport_of_a_device_just_received(r
     assert response.status == 200
     assert response.body == {
         "label_code": received["label_code"], "make": "HP", "model": "EliteBook 840 G5", "device_type": "laptop",
-        "grade": None, "erasure_done": False, "outcome": "in_progress",
+        "grade": None, "erasure_done": False, "erasure": None, "outcome": "in_progress",
     }
 
 
@@ -61,6 +61,8 @@ def test_the_passport_follows_the_device_to_its_beneficiary_without_saying_who_i
 
     assert (response.body["grade"], response.body["erasure_done"], response.body["outcome"]) == ("B", True,
                                                                                                  "handed_over")
+    assert response.body["erasure"] == {"completed_on": T0.date().isoformat(), "standard": "NIST SP 800-88",
+                                        "levels": ["purge"]}
     text = json.dumps(response.body)
     for private in (reserved.referral_id, reserved.reservation_id, sold.sale_id, sold.receipt_number,
                     "job_seeker", "pos-rennes-centre", received["serial_number"], received["asset_tag"]):
@@ -83,9 +85,26 @@ def test_an_older_event_delivered_late_never_overwrites_a_newer_one(received):
     assert (body["outcome"], body["grade"]) == ("handed_over", "A")
 
 
+def test_a_device_erased_on_several_drives_shows_the_last_day_and_every_level(received):
+    device_id = received["device_id"]
+    drives = [erasure(drive_serial="NV-001", level="destroy", technique="physical_destruction"),
+              erasure(drive_serial="HD-002", level="clear", technique="overwrite").model_copy(
+                  update={"completed_at": T0 + timedelta(days=1, hours=1)})]
+    deliver(consumer.handler, ErasureCertified(device_id=device_id, certificate_id="c-1", certificate_sha256="b" * 64,
+                                               drives=drives).to_envelope(occurred_at=T0 + timedelta(days=2)))
+
+    body = passport(received["label_code"]).body
+
+    assert body["erasure_done"] is True and body["outcome"] == "in_progress"
+    assert body["erasure"] == {"completed_on": (T0 + timedelta(days=1, hours=1)).date().isoformat(),
+                               "standard": "NIST SP 800-88", "levels": ["clear", "destroy"]}
+
+
 @pytest.mark.parametrize("events, outcome", [
+    ([lambda d: device_ready(d, grade="A")], "ready"),
+    ([lambda d: device_ready(d, grade="A"), lambda d: device_reserved(d, reservation_id="res-1")], "ready"),
     ([lambda d: device_sold(d, "res-1"),
-      lambda d: SaleCancelled(device_id=d, sale_id="s-1", reservation_id="res-1", refund_eur="105.00")], "in_progress"),
+      lambda d: SaleCancelled(device_id=d, sale_id="s-1", reservation_id="res-1", refund_eur="105.00")], "ready"),
     ([lambda d: DeviceScrapped(device_id=d, reason="motherboard_failure")], "recycled"),
 ])
 def test_the_outcome_is_the_latest_outcome_event(received, events, outcome):

@@ -12,6 +12,10 @@ only while they matter, so that a list never holds what it should not:
 | `DEVICES#window-ends`  | window end # device id    | a device's territory window is due |
 | `REFERRALS#retained`   | closed_since # referral   | closed, not yet forgotten          |
 
+Every referral is also in its partner's list, through the index `gsi2` (`gsi2pk`
+`PARTNER#<partner id>#REFERRALS`, `gsi2sk` `REFERRAL#` created_at # referral id), whatever its status: a
+partner's referrals are read newest first without reading anyone else's.
+
 A referral's partition also holds one link per reservation ever made for it
 (`REFERRAL#<id>` / `RESERVATION#<id>`), so that forgetting the referral finds them all.
 
@@ -21,16 +25,20 @@ Every state change goes through one `UnitOfWork` (conditional on the versions re
 
 from __future__ import annotations
 
+import itertools
 import os
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from shared.dynamo import TableReader
+from shared.dynamo import TableReader, deserialize, serialize
 from shared.events import EventEnvelope
 from shared.outbox import ConcurrencyConflict, UnitOfWork
+from shared.paging import KeyRange, Page, query_page
+from shared.retry import backoff_delay
 
 from allocation.domain.devices import AvailableDevice, DeviceStatus
 from allocation.domain.eligibility import DEFAULT_ELIGIBILITY_RULES, BeneficiaryRecord, EligibilityRules
@@ -44,6 +52,13 @@ AVAILABLE = "DEVICES#available"
 ACTIVE_RESERVATIONS = "RESERVATIONS#active"
 WINDOW_ENDS = "DEVICES#window-ends"
 RETAINED = "REFERRALS#retained"
+PARTNER_REFERRALS_INDEX = "gsi2"
+BATCH_GET_MAX = 100  # DynamoDB's BatchGetItem limit
+
+
+def partner_referrals(partner_id: str) -> str:
+    """The `gsi2pk` of a partner's list of referrals."""
+    return f"PARTNER#{partner_id}#REFERRALS"
 
 Policy = TypeVar("Policy", EligibilityRules, MatchingPolicy)
 POLICIES: dict[str, tuple[type[BaseModel], BaseModel]] = {
@@ -84,7 +99,9 @@ class AllocationRepository:
     def item(aggregate: Aggregate) -> dict[str, Any]:
         body = aggregate.model_dump(mode="json", exclude={"version"})
         if isinstance(aggregate, Referral):
-            item = {"pk": f"REFERRAL#{aggregate.referral_id}", "sk": "REFERRAL", **body}
+            item = {"pk": f"REFERRAL#{aggregate.referral_id}", "sk": "REFERRAL", **body,
+                    "gsi2pk": partner_referrals(aggregate.partner_id),
+                    "gsi2sk": f"REFERRAL#{index_time(aggregate.created_at)}#{aggregate.referral_id}"}
             if aggregate.status is ReferralStatus.WAITING:
                 item |= {"gsi1pk": WAITING, "gsi1sk": f"{index_time(aggregate.created_at)}#{aggregate.referral_id}"}
             elif aggregate.status in CLOSED_STATUSES and aggregate.forgotten_at is None:
@@ -183,6 +200,19 @@ class AllocationRepository:
         """Every waiting referral, in fairness-index order (all pages)."""
         return [Referral.model_validate(i) for i in self.reader.query(WAITING, index="gsi1")]
 
+    def referrals_of_partner(self, partner_id: str, status: ReferralStatus | None = None, *,
+                             cursor: str | None = None, limit: int) -> Page:
+        """A page of a partner's referrals, newest first, of one status or all.
+
+        The status is a filter on the partner's list (not a key): a page of a rare status may
+        read many of the partner's other referrals, never another partner's."""
+        where = KeyRange("gsi2pk", partner_referrals(partner_id), "gsi2sk", "REFERRAL#", ("gsi2pk", "gsi2sk", "pk", "sk"),
+                         PARTNER_REFERRALS_INDEX)
+        keep = (lambda item: item["status"] == status.value) if status else None
+        page = query_page(self.reader.client, self.table_name, where, cursor=cursor, limit=limit, forward=False,
+                          keep=keep)
+        return Page([Referral.model_validate(i) for i in page.items], page.next_cursor, page.total)
+
     def beneficiary(self, partner_id: str, beneficiary_ref: str) -> BeneficiaryRecord:
         item = self.reader.get(f"BENEFICIARY#{partner_id}#{beneficiary_ref}", "BENEFICIARY")
         if item is None:
@@ -244,6 +274,24 @@ class AllocationRepository:
     def get_reservation(self, reservation_id: str) -> Reservation | None:
         item = self.reader.get(f"RESERVATION#{reservation_id}", "RESERVATION")
         return Reservation.model_validate(item) if item else None
+
+    def reservations(self, reservation_ids: list[str]) -> dict[str, Reservation]:
+        """Several reservations by id (those that exist), read a hundred at a time."""
+        found: dict[str, Reservation] = {}
+        ids = list(dict.fromkeys(reservation_ids))
+        for start in range(0, len(ids), BATCH_GET_MAX):
+            keys = [serialize({"pk": f"RESERVATION#{i}", "sk": "RESERVATION"}) for i in ids[start:start + BATCH_GET_MAX]]
+            request = {self.table_name: {"Keys": keys, "ConsistentRead": True}}
+            for retry in itertools.count(1):
+                response = self.reader.client.batch_get_item(RequestItems=request)
+                for item in response.get("Responses", {}).get(self.table_name, []):
+                    reservation = Reservation.model_validate(deserialize(item))
+                    found[reservation.reservation_id] = reservation
+                request = response.get("UnprocessedKeys")
+                if not request:
+                    break
+                time.sleep(backoff_delay(retry))  # keys left unread under throttling: ask again, later
+        return found
 
     @staticmethod
     def reservation_link(reservation: Reservation) -> dict[str, Any]:

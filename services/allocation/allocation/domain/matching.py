@@ -62,6 +62,19 @@ DEFAULT_RESERVATION_HOLD = timedelta(days=14)
 OWN_TERRITORY_FIRST = "own_territory_device_first"
 READY_LATER = "ready_later"
 
+# Why the match was made, one code per rule, in an explanation's `reasons` (a page words them).
+OPEN_TO_EVERY_TERRITORY = "open_to_every_territory"
+KEPT_FOR_TERRITORY = "kept_for_territory"
+TERRITORY_WINDOW_ENDED = "territory_window_ended"
+REQUIREMENTS_MET = "requirements_met"
+NO_REQUIREMENT = "no_requirement"
+FIRST_IN_LINE = "first_in_line"
+"""A device looked for a referral: this one came first (priority, then waiting time)."""
+OWN_TERRITORY_DEVICE = "own_territory_device"
+"""A referral looked for a device: one kept for its territory goes first."""
+READY_LONGEST = "ready_longest"
+"""A referral looked for a device: the one ready the longest that meets its needs."""
+
 
 class MatchingPolicy(BaseModel):
     """Editable by an administrator; stored as JSON. The defaults are the programme's."""
@@ -155,6 +168,23 @@ def _provenance_rule(device: AvailableDevice, policy: MatchingPolicy, now: datet
             f"until {ends.isoformat()}; now open to every territory")
 
 
+def _provenance_reason(device: AvailableDevice, policy: MatchingPolicy, now: datetime) -> dict[str, Any]:
+    """The provenance rule as it applied to the reserved device, as a code and facts (see MatchReason)."""
+    ends = territory_window_ends_at(device, policy)
+    reason: dict[str, Any] = {"rule": "provenance", "donor_type": str(device.provenance.donor_type),
+                              "donor_territory": device.provenance.territory}
+    if ends is None:
+        return reason | {"code": OPEN_TO_EVERY_TERRITORY}
+    return reason | {"code": KEPT_FOR_TERRITORY if now < ends else TERRITORY_WINDOW_ENDED,
+                     "kept_until": ends.isoformat()}
+
+
+def _needs_reason(referral: Referral) -> dict[str, Any]:
+    """The needs rule: which of the referral's requirements the device meets (all of them)."""
+    required = referral.needs.requirements.model_dump(exclude_defaults=True)
+    return {"rule": "needs", "code": REQUIREMENTS_MET if required else NO_REQUIREMENT, "requirements": required}
+
+
 NEEDS_RULE = "needs: the device meets every requirement of the referral's needs diagnosis"
 REFERRAL_ORDER_RULE = ("order: the partner's priority first (1 urgent, 2 high, 3 normal), then the longest "
                        "waiting, then the smallest referral id")
@@ -184,6 +214,11 @@ def _explain_device_to_referral(device: AvailableDevice, selection: Selection, t
         "device_id": device.device_id,
         "policy": policy.model_dump(mode="json"),
         "rules": [_provenance_rule(device, policy, now), NEEDS_RULE, REFERRAL_ORDER_RULE],
+        "reasons": [
+            _provenance_reason(device, policy, now), _needs_reason(chosen),
+            {"rule": "order", "code": FIRST_IN_LINE, "priority": int(chosen.priority),
+             "waiting_since": chosen.created_at.isoformat()},
+        ],
         "candidates": selection.candidates,
         "chosen": _referral_facts(chosen),
         "passed_over_by_reason": passed_over,
@@ -279,6 +314,11 @@ def choose_device_for_referral(referral: Referral, available_devices: Iterable[A
             NEEDS_RULE,
             (f"order: a device kept for territory {referral.territory} first, then the device ready longest, "
              "then the smallest device id"),
+        ],
+        "reasons": [
+            _provenance_reason(chosen, policy, now), _needs_reason(referral),
+            {"rule": "order", "code": OWN_TERRITORY_DEVICE if own else READY_LONGEST,
+             "ready_since": chosen.ready_at.isoformat()},
         ],
         "candidates": sum((len(other), len(failing), len(own), len(open_to_all))),
         "chosen": _device_facts(chosen),

@@ -40,9 +40,13 @@ class Requirements(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    webcam: bool = Field(default=False, description="A working webcam is required")
-    min_ram_gb: int | None = Field(default=None, ge=1, le=256)
-    min_battery_health_pct: int | None = Field(default=None, ge=1, le=100)
+    webcam: bool = Field(default=False, description="A working webcam is required (video calls, remote courses)")
+    min_ram_gb: int | None = Field(default=None, ge=1, le=256,
+                                   description="At least this much memory, in GB (null: any)")
+    min_battery_health_pct: int | None = Field(
+        default=None, ge=1, le=100,
+        description="A battery at this health or more, in % of its original capacity (null: a battery is not "
+                    "required); a desktop never meets it")
     keyboard_layout: str | None = Field(default=None, pattern=_LAYOUT,
                                         description="e.g. azerty-fr, qwerty-us (compared case-insensitively)")
 
@@ -57,8 +61,12 @@ class Requirements(BaseModel):
 class Needs(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    uses: tuple[Use, ...] = ()
-    requirements: Requirements = Requirements()
+    uses: tuple[Use, ...] = Field(default=(), description=(
+        "What the person will do with the device: schooling, job_search, administrative_procedures, training. "
+        "Kept for the accompaniment and reports; they do not choose the device"))
+    requirements: Requirements = Field(default=Requirements(), description=(
+        "What the device must have, derived by the advisor from the uses: a device is reserved only if it meets "
+        "every one"))
 
     @field_validator("uses")
     @classmethod

@@ -37,8 +37,9 @@ class PartnerRegistration(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200)
-    kind: PartnerKind
+    name: str = Field(min_length=1, max_length=200, description="The organisation's name")
+    kind: PartnerKind = Field(description="social_services (the département's), employment_service (an agency of "
+                                          "the public employment service), social_centre")
     territory: str = Field(pattern=TERRITORY, description="The département it serves, e.g. 35")
     communes: tuple[str, ...] = Field(
         default=(), max_length=1000,

@@ -85,8 +85,13 @@ class ReferralRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    beneficiary_ref: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")
-    category: BeneficiaryCategory
+    beneficiary_ref: str = Field(
+        min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$",
+        description="The partner's own pseudonymous reference for the person, e.g. a case number (never a name: "
+                    "letters, digits and ._:- only); unique per partner")
+    category: BeneficiaryCategory = Field(description=(
+        "The programme's audience the person belongs to: minimum_social_benefits (receives a minimum social "
+        "benefit), job_seeker, young_person (16-25 in an integration scheme), student"))
     territory: str | None = Field(
         default=None, pattern=TERRITORY,
         description="Département code of the beneficiary, e.g. 35; by default the referring partner's territory, "
@@ -100,7 +105,9 @@ class ReferralRequest(BaseModel):
         description="The partner's reference of the eligibility proof it checked (the proof stays with it)")
     needs: Needs = Field(default_factory=Needs, description="Needs diagnosis; by default nothing is required")
     priority: Priority = Field(default=Priority.NORMAL, description="1 urgent, 2 high, 3 normal")
-    accompaniment_wanted: bool = Field(default=False, description="The beneficiary wants a social centre's help")
+    accompaniment_wanted: bool = Field(
+        default=False, description="The beneficiary wants a social centre's help to start with the device (a "
+                                   "session booked by the point of sale at handover)")
 
 
 class Referral(BaseModel):

@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from shared.errors import RuleViolation
+from shared.events.vocabulary import DeviceType, Grade
 from shared.events.vocabulary import ReleaseReason  # noqa: F401  (the contract's words; imported from here too)
 
 
@@ -37,7 +38,15 @@ class Reservation(BaseModel):
     reserved_at: datetime
     held_until: datetime
     explanation: dict[str, Any]
+    device_type: DeviceType | None = None
+    grade: Grade | None = None
+    """What was reserved, as the device was when it was reserved (None on reservations made before
+    they were kept here: then the device's projection says)."""
+    territory: str | None = None
+    """The beneficiary's département: any point of sale of it may sell the device (DeviceReserved.territory)."""
     sale_id: str | None = None
+    point_of_sale_id: str | None = None
+    """Where the device was sold (DeviceSold), so where the beneficiary collects it."""
     sold_at: datetime | None = None
     released_at: datetime | None = None
     released_because: ReleaseReason | None = None
@@ -51,10 +60,11 @@ class Reservation(BaseModel):
     def is_due(self, now: datetime) -> bool:
         return self.status is ReservationStatus.ACTIVE and self.held_until <= now
 
-    def fulfilled(self, sale_id: str, at: datetime) -> Reservation:
+    def fulfilled(self, sale_id: str, at: datetime, point_of_sale_id: str | None = None) -> Reservation:
         if self.status is not ReservationStatus.ACTIVE:
             raise RuleViolation(f"reservation {self.reservation_id} is {self.status}: it cannot be sold")
-        return self.model_copy(update={"status": ReservationStatus.FULFILLED, "sale_id": sale_id, "sold_at": at})
+        return self.model_copy(update={"status": ReservationStatus.FULFILLED, "sale_id": sale_id, "sold_at": at,
+                                       "point_of_sale_id": point_of_sale_id})
 
     def released(self, because: ReleaseReason, at: datetime, note: str | None = None) -> Reservation:
         if self.status is ReservationStatus.RELEASED:

@@ -104,7 +104,7 @@ def render_pdf(document: Document) -> bytes:
 # --- page frame -------------------------------------------------------------------------------
 
 @lru_cache(maxsize=1)
-def _register_fonts() -> None:
+def register_fonts() -> None:
     fonts = os.path.join(os.path.dirname(reportlab.__file__), "fonts")
     pdfmetrics.registerFont(TTFont(FONT, os.path.join(fonts, "Vera.ttf")))
     pdfmetrics.registerFont(TTFont(FONT_BOLD, os.path.join(fonts, "VeraBd.ttf")))
@@ -113,7 +113,7 @@ def _register_fonts() -> None:
 
 @lru_cache(maxsize=1)
 def _styles() -> dict[str, ParagraphStyle]:
-    _register_fonts()
+    register_fonts()
     body = ParagraphStyle("body", fontName=FONT, fontSize=9.5, leading=13)
     return {
         "issuer": ParagraphStyle("issuer", body, fontName=FONT_BOLD, fontSize=10, textColor=ACCENT),
@@ -173,7 +173,7 @@ class _NumberedCanvas(Canvas):
 
 def _build(document: Document, title: str, story: list[Flowable], footer: tuple[str, str]) -> bytes:
     styles = _styles()
-    issuer = _plain(document.issuer.name)
+    issuer = drawable_text(document.issuer.name)
     buffer = io.BytesIO()
     pdf = SimpleDocTemplate(
         buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN, bottomMargin=22 * mm,
@@ -188,7 +188,7 @@ def _build(document: Document, title: str, story: list[Flowable], footer: tuple[
     ]
     footer_text, footer_font = footer
     canvas = partial(_NumberedCanvas, first_line=f"{issuer} — {title} — émis le {_date(document.issued_on)}",
-                     second_line=(_plain(footer_text), footer_font))
+                     second_line=(drawable_text(footer_text), footer_font))
     pdf.build(header + story, canvasmaker=canvas)
     return buffer.getvalue()
 
@@ -408,7 +408,7 @@ def _data_cell(value: object, width: float, *, right: bool = False) -> str | Par
     """A cell of plain data (never markup). Drawn as a string when it fits its column, which is
     several times faster than a paragraph (a lot lists thousands of devices); as a paragraph,
     wrapped, when it does not."""
-    text = _plain(value)
+    text = drawable_text(value)
     if "\n" not in text and stringWidth(text, FONT, 8) <= width - 2 * CELL_PADDING:
         return text
     return _cell(escape(text), right=right)
@@ -416,9 +416,9 @@ def _data_cell(value: object, width: float, *, right: bool = False) -> str | Par
 
 # --- text -------------------------------------------------------------------------------------
 
-def _plain(value: object) -> str:
+def drawable_text(value: object) -> str:
     """Text the embedded font can draw: a missing letter becomes its base letter, else '?'."""
-    _register_fonts()
+    register_fonts()
     covered = pdfmetrics.getFont(FONT).face.charToGlyph
     out = []
     for char in str(value):
@@ -432,7 +432,7 @@ def _plain(value: object) -> str:
 
 def _text(value: object) -> str:
     """User data inside Paragraph markup: drawable, and never read as markup (a name with '&' or '<')."""
-    return escape(_plain(value))
+    return escape(drawable_text(value))
 
 
 def _date(value: date | datetime) -> str:

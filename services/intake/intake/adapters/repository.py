@@ -3,6 +3,7 @@ device timelines and passports.
 
     DONOR#<id>   DONOR
     LOT#<id>     LOT                      gsi1: DONOR#<donor> / LOT#<declared_at>#<id>
+    TERRITORY#<territory>#LOT#<id>  LOT   gsi1: TERRITORY#<territory>#LOTS / LOT#<declared_at>#<id>  (the warehouse's list)
     DEVICE#<id>  DEVICE                   gsi1: LOT#<lot> / DEVICE#<registered_at>#<id>
     DEVICE#<id>  PASSPORT | TIMELINE#<occurred_at>#<fact key>   (the summary the consumer keeps; every fact)
     SERIAL#<make#serial>  SERIAL          which device holds a serial (uniqueness guard)
@@ -58,7 +59,18 @@ class IntakeRepository:
     def add_lot(self, lot: Lot) -> None:
         work = self.unit_of_work()
         work.create(self._lot_item(lot), f"lot {lot.lot_id} already exists")
+        # A lot's territory never changes (its donor's): the listing item is written once, with it.
+        territory = lot.provenance.territory
+        work.create({"pk": f"TERRITORY#{territory}#LOT#{lot.lot_id}", "sk": "LOT", "lot_id": lot.lot_id,
+                     "gsi1pk": f"TERRITORY#{territory}#LOTS",
+                     "gsi1sk": f"LOT#{lot.declared_at.isoformat()}#{lot.lot_id}"}, f"lot {lot.lot_id} already exists")
         work.commit()
+
+    def lots_of_territory(self, territory: str, cursor: str | None, limit: int) -> Page:
+        """The lots of a territory's donors, newest declared first: the warehouse's work is the latest lots."""
+        page = self._page(KeyRange.of_index(f"TERRITORY#{territory}#LOTS", "LOT#"), cursor, limit, forward=False)
+        found = {item["lot_id"]: item for item in self._batch_get([(f"LOT#{i['lot_id']}", "LOT") for i in page.items])}
+        return Page([found[i["lot_id"]] for i in page.items if i["lot_id"] in found], page.next_cursor, page.total)
 
     def save_lot(self, lot: Lot) -> None:
         work = self.unit_of_work()

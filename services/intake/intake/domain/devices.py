@@ -35,6 +35,8 @@ CENT = Decimal("0.01")
 
 # What the warehouse writes about a device's state. It stays in intake: events carry codes only.
 ConditionNote = free_text(500, "describe the device's condition, not a person")
+CONDITION_NOTE = ("The warehouse's words about the device's state (at most 500 characters), kept in intake; "
+                  "refused if it names or locates a person")
 
 
 class RefusedValue(RuleViolation):
@@ -66,6 +68,8 @@ def _in_cents(value: Decimal | None) -> Decimal | None:
 
 
 class DeviceStatus(StrEnum):
+    """declared (announced by its donor), received (at the warehouse) or rejected (sent to recycling)."""
+
     DECLARED = "declared"
     RECEIVED = "received"
     REJECTED = "rejected"
@@ -76,10 +80,12 @@ class _Identified(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    serial_number: Code
-    make: Designation = Field(max_length=64)
-    model: Designation
-    device_type: DeviceType
+    serial_number: Code = Field(description="The maker's serial number; spaces are dropped (5CG 8231 XYZ is "
+                                            "5CG8231XYZ). With the make, it identifies the device")
+    make: Designation = Field(max_length=64, description="The maker, e.g. HP; its spellings are one maker "
+                                                         "(Hewlett-Packard, HP Inc.)")
+    model: Designation = Field(description="The maker's model name, e.g. EliteBook 840 G5")
+    device_type: DeviceType = Field(description="laptop, desktop, tablet or phone")
     asset_tag: Code | None = Field(default=None, description="The donor's inventory number")
     declared_value_eur: Decimal | None = _declared_value(
         "The device's value as its donor declares it, in euros (at most 300 for a public body or a school)")
@@ -104,9 +110,9 @@ class _Identified(BaseModel):
 class DeviceDeclaration(_Identified):
     """What the warehouse reads off a device when it arrives."""
 
-    specs: DeviceSpecs
-    visible_condition: ConditionNote | None = None
-    acquired_on: date | None = None
+    specs: DeviceSpecs = Field(description="Processor, memory and drives, as read off the device")
+    visible_condition: ConditionNote | None = Field(default=None, description=CONDITION_NOTE)
+    acquired_on: date | None = Field(default=None, description="When the donor bought the device, if known")
 
 
 class DeclaredDevice(_Identified):
@@ -122,8 +128,8 @@ class Reception(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    specs: DeviceSpecs
-    visible_condition: ConditionNote | None = None
+    specs: DeviceSpecs = Field(description="Processor, memory and drives, as read off the device")
+    visible_condition: ConditionNote | None = Field(default=None, description=CONDITION_NOTE)
     declared_value_eur: Decimal | None = _declared_value(
         "The donor's declared value, if its declaration did not give it (it must agree if it did)")
 
@@ -141,48 +147,57 @@ class Rejection(BaseModel):
 
     reason: RejectionReason = Field(description="Why the device is not worth refurbishing: "
                                                 + ", ".join(r.value for r in RejectionReason))
-    note: ConditionNote | None = None
+    note: ConditionNote | None = Field(default=None, description="The warehouse's words about why, if it helps "
+                                                                 "(at most 500 characters, kept in intake, never "
+                                                                 "announced); refused if it names a person")
 
 
 class RejectionAtReception(_Identified, Rejection):
     """A device that arrives and goes straight to recycling."""
 
-    specs: DeviceSpecs | None = None
-    visible_condition: ConditionNote | None = None
+    specs: DeviceSpecs | None = Field(default=None, description="Processor, memory and drives, if read")
+    visible_condition: ConditionNote | None = Field(default=None, description=CONDITION_NOTE)
 
 
 class ImportOrigin(BaseModel):
     """Which import, and which row of its file, registered a device."""
 
-    import_id: str
-    row: int
+    import_id: str = Field(description="The import (GET /intake/imports/<id>)")
+    row: int = Field(description="The row of the file, as the spreadsheet numbers it")
 
 
 class Device(BaseModel):
-    device_id: str
-    lot_id: str
-    donor_id: str
-    territory: str | None = None  # the lot's (its donor's département): who may see the device
-    status: DeviceStatus
-    serial_number: str
-    make: str
-    model: str
-    device_type: DeviceType
-    asset_tag: str | None = None
-    declared_value_eur: Decimal | None = None
-    acquired_on: date | None = None
-    specs: DeviceSpecs | None = None
-    visible_condition: str | None = None  # the warehouse's note: never in an event
-    label_code: str | None = None
-    registered_at: datetime
-    declared_at: datetime | None = None
-    received_at: datetime | None = None
-    rejected_at: datetime | None = None
-    rejection_reason: RejectionReason | None = None
-    rejection_note: str | None = None  # the warehouse's words: never in an event
-    imported_from: ImportOrigin | None = None  # the import that registered it
-    received_in_import: ImportOrigin | None = None  # the reception import that received it, once declared
-    version: int = 0
+    """A device as intake holds it (a field without a value is left out of the answers)."""
+
+    device_id: str = Field(description="The device's id, given when it was registered")
+    lot_id: str = Field(description="The lot it was given in")
+    donor_id: str = Field(description="The donor partner that gave it")
+    # the lot's (its donor's département): who may see the device
+    territory: str | None = Field(default=None, description="The département of its donor, e.g. 35")
+    status: DeviceStatus = Field(description="declared, received or rejected")
+    serial_number: str = Field(description="The maker's serial number")
+    make: str = Field(description="The maker, as given")
+    model: str = Field(description="The maker's model name")
+    device_type: DeviceType = Field(description="laptop, desktop, tablet or phone")
+    asset_tag: str | None = Field(default=None, description="The donor's inventory number")
+    declared_value_eur: Decimal | None = Field(default=None, description="The value its donor declares, in euros")
+    acquired_on: date | None = Field(default=None, description="When the donor bought it, if known")
+    specs: DeviceSpecs | None = Field(default=None, description="Processor, memory and drives, once read")
+    # the warehouse's note: never in an event
+    visible_condition: str | None = Field(default=None, description="The warehouse's note on its state")
+    label_code: str | None = Field(default=None, description="The code on its label (SV-7K2M-Q9TX), given at "
+                                                             "reception or rejection; a declared device has none")
+    registered_at: datetime = Field(description="When intake first registered it")
+    declared_at: datetime | None = Field(default=None, description="When its donor declared it")
+    received_at: datetime | None = Field(default=None, description="When the warehouse received it")
+    rejected_at: datetime | None = Field(default=None, description="When the warehouse rejected it")
+    rejection_reason: RejectionReason | None = Field(default=None, description="Why it was rejected")
+    # the warehouse's words: never in an event
+    rejection_note: str | None = Field(default=None, description="The warehouse's words on why it was rejected")
+    imported_from: ImportOrigin | None = Field(default=None, description="The import that registered it")
+    received_in_import: ImportOrigin | None = Field(
+        default=None, description="The reception import that received it, once declared")
+    version: int = Field(default=0, exclude=True)  # the table's optimistic lock, never shown
 
     @property
     def natural_key(self) -> str:

@@ -31,7 +31,7 @@ from shared.events.vocabulary import BeneficiaryCategory, DeviceType, DonorType,
 from intake.domain.devices import Device, DeviceStatus
 from intake.domain.donors import PUBLIC_DONATION_VALUE_CAP_EUR, PUBLIC_DONOR_TYPES, Donor, LegalBasis
 from intake.domain.lots import Lot
-from intake.domain.passport import DeviceStage, DeviceSummary
+from intake.domain.passport import ERASURE_STANDARD, DeviceStage, DeviceSummary
 
 DEFAULT_ISSUER_NAME = "Seconde Vie"
 # Devices a donor has handed over: a declared device is not in anyone's hands yet.
@@ -83,17 +83,18 @@ class DonatedDevice(FrozenModel):
 class Issuer(FrozenModel):
     """The association that issues the documents."""
 
-    name: str = Field(default=DEFAULT_ISSUER_NAME, min_length=1, max_length=200)
+    name: str = Field(default=DEFAULT_ISSUER_NAME, min_length=1, max_length=200,
+                      description="The association's name")
 
 
 DEFAULT_ISSUER = Issuer()
 
 
 class DonorSummary(FrozenModel):
-    donor_id: str
-    name: str
-    donor_type: DonorType
-    territory: str
+    donor_id: str = Field(description="The donor partner's id")
+    name: str = Field(description="The donor's name")
+    donor_type: DonorType = Field(description="public_body, school or company")
+    territory: str = Field(description="The donor's département, e.g. 35")
 
     @classmethod
     def of(cls, donor: Donor) -> DonorSummary:
@@ -101,10 +102,11 @@ class DonorSummary(FrozenModel):
 
 
 class Document(FrozenModel):
-    document_type: str
-    document_id: str
-    issued_on: date
-    issuer: Issuer
+    document_type: str = Field(description="What the document is")
+    document_id: str = Field(description="Derived from the content: the same document issued twice has the same "
+                                         "id, any change to what it says gives a new one")
+    issued_on: date = Field(description="The day it was issued (UTC)")
+    issuer: Issuer = Field(description="Who issues it")
 
 
 def with_content_id(document: Document) -> Document:
@@ -118,29 +120,30 @@ def with_content_id(document: Document) -> Document:
 # --- donation certificate ---------------------------------------------------------------------
 
 class DonatedDeviceLine(FrozenModel):
-    device_id: str
-    label_code: str
-    serial_number: str
-    make: str
-    model: str
-    device_type: DeviceType
-    asset_tag: str | None
-    declared_value_eur: Decimal | None
+    device_id: str = Field(description="The device's id")
+    label_code: str = Field(description="The code on its label")
+    serial_number: str = Field(description="The maker's serial number")
+    make: str = Field(description="The maker")
+    model: str = Field(description="The maker's model name")
+    device_type: DeviceType = Field(description="laptop, desktop, tablet or phone")
+    asset_tag: str | None = Field(description="The donor's inventory number, if any")
+    declared_value_eur: Decimal | None = Field(description="The value the donor declares, in euros; null: not "
+                                                           "declared")
 
 
 class DonationCertificate(Document):
     """Attests that a donor gave a lot's devices to the association (the donor's asset write-off)."""
 
-    document_type: Literal["donation_certificate"] = "donation_certificate"
-    donor: DonorSummary
-    legal_basis: LegalBasis | None
-    lot_id: str
-    declared_at: datetime
-    pickup_site: str
-    pickup_date: date | None
-    devices: list[DonatedDeviceLine]
-    device_count: int
-    total_declared_value_eur: Decimal
+    document_type: Literal["donation_certificate"] = Field(default="donation_certificate", description="donation_certificate")
+    donor: DonorSummary = Field(description="Who gave")
+    legal_basis: LegalBasis | None = Field(description="The convention a public donor gives under; null for a company")
+    lot_id: str = Field(description="The lot the devices were given in")
+    declared_at: datetime = Field(description="When the donor declared the lot")
+    pickup_site: str = Field(description="Where the devices were collected")
+    pickup_date: date | None = Field(description="The day agreed for the collection, if any")
+    devices: list[DonatedDeviceLine] = Field(description="Every device handed over (received or rejected)")
+    device_count: int = Field(description="How many devices are listed")
+    total_declared_value_eur: Decimal = Field(description="The sum of the declared values, in euros")
     value_cap_eur: Decimal | None = Field(description="The per-device cap that applied (public donors only)")
 
 
@@ -218,25 +221,26 @@ def _require_distinct(devices: list[DonatedDevice]) -> None:
 # --- erasure certificate ----------------------------------------------------------------------
 
 class CertifiedDevice(FrozenModel):
-    device_id: str
-    lot_id: str
-    label_code: str
-    serial_number: str
-    make: str
-    model: str
-    device_type: DeviceType
-    asset_tag: str | None
+    device_id: str = Field(description="The device's id")
+    lot_id: str = Field(description="The lot it was given in")
+    label_code: str = Field(description="The code on its label")
+    serial_number: str = Field(description="The maker's serial number")
+    make: str = Field(description="The maker")
+    model: str = Field(description="The maker's model name")
+    device_type: DeviceType = Field(description="laptop, desktop, tablet or phone")
+    asset_tag: str | None = Field(description="The donor's inventory number, if any")
 
 
 class ErasureCertificateDocument(Document):
     """Refurb's erasure certificate of one device, relayed to its donor as issued."""
 
-    document_type: Literal["erasure_certificate"] = "erasure_certificate"
-    device: CertifiedDevice
-    certificate_id: str
-    certificate_sha256: str
-    standard: str = "NIST SP 800-88"
-    drives: list[DriveErasure]
+    document_type: Literal["erasure_certificate"] = Field(default="erasure_certificate", description="erasure_certificate")
+    device: CertifiedDevice = Field(description="The device erased")
+    certificate_id: str = Field(description="The certificate's id, as the workshop issued it")
+    certificate_sha256: str = Field(description="SHA-256 of the canonical {device_id, drives} JSON: the donor's "
+                                                "check that no line was changed")
+    standard: str = Field(default=ERASURE_STANDARD, description="The standard the erasure followed")
+    drives: list[DriveErasure] = Field(description="Each drive's erasure")
     completed_at: datetime = Field(description="When the last drive was erased")
 
 

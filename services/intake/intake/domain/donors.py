@@ -28,6 +28,8 @@ TERRITORY_PATTERN = r"^(\d{2,3}|2A|2B)$"
 
 
 class LegalBasis(BaseModel):
+    """The convention under which a public body or a school gives its devices."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     convention_ref: str = Field(min_length=1, max_length=100, description="Reference of the signed convention")
@@ -58,11 +60,15 @@ class DonorRegistration(BaseModel):
 
     donor_id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{1,99}$",
                           description="The donor partner's id, as its API key identifies it")
-    name: str = Field(min_length=1, max_length=200)
-    donor_type: DonorType
+    name: str = Field(min_length=1, max_length=200, description="The organisation's name, as printed on its "
+                                                                "documents")
+    donor_type: DonorType = Field(description="public_body (a local authority, a public agency), school (a public "
+                                              "school) or company")
     territory: str = Field(pattern=TERRITORY_PATTERN, description="Département code of the donor, e.g. 35")
     # Checked after donor_type (fields validate in order), so the error names legal_basis.
-    legal_basis: LegalBasis | None = Field(default=None, validate_default=True)
+    legal_basis: LegalBasis | None = Field(
+        default=None, validate_default=True,
+        description="The signed convention a public body or a school gives under (required for them)")
 
     @field_validator("legal_basis")
     @classmethod
@@ -76,8 +82,8 @@ class DonorRegistration(BaseModel):
 class Donor(DonorRegistration):
     model_config = ConfigDict(extra="ignore")  # read back from the table, beside its keys
 
-    registered_at: datetime
-    version: int = 0
+    registered_at: datetime = Field(description="When the administrator registered the donor")
+    version: int = Field(default=0, exclude=True)  # the table's optimistic lock, never shown
 
     @property
     def provenance(self) -> Provenance:

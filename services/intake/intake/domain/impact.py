@@ -44,14 +44,16 @@ RECYCLED_STAGES = frozenset({DeviceStage.SCRAPPED, DeviceStage.REJECTED})
 
 
 class ImpactScopeKind(StrEnum):
+    """lot (one lot) or donor (every lot of the donor)."""
+
     LOT = "lot"
     DONOR = "donor"
 
 
 class ImpactScope(FrozenModel):
-    kind: ImpactScopeKind
-    donor: DonorSummary
-    lot_id: str | None = None
+    kind: ImpactScopeKind = Field(description="lot or donor")
+    donor: DonorSummary = Field(description="Whose devices")
+    lot_id: str | None = Field(default=None, description="The lot, for a lot's report; null for a donor's")
 
     @classmethod
     def for_lot(cls, donor: Donor, lot_id: str) -> ImpactScope:
@@ -69,7 +71,7 @@ class ImpactScope(FrozenModel):
 
 
 class Outcomes(FrozenModel):
-    devices: int
+    devices: int = Field(description="Devices handed over")
     reused: int = Field(description="Sold or handed over to a beneficiary")
     recycled: int = Field(description="Scrapped in refurbishment or rejected at reception")
     in_progress: int = Field(description="Still on their way: received, in refurbishment, ready or reserved")
@@ -83,33 +85,35 @@ class Outcomes(FrozenModel):
 
 
 class LotOutcomes(Outcomes):
-    lot_id: str
+    lot_id: str = Field(description="The lot")
 
 
 class PeopleEquipped(FrozenModel):
-    category: BeneficiaryCategory
-    count: int
+    category: BeneficiaryCategory = Field(description="minimum_social_benefits, job_seeker, young_person or student")
+    count: int = Field(description="People of that category who got one of the devices")
 
 
 class CarbonEstimate(FrozenModel):
-    avoided_kg_co2e: Decimal
-    reused_devices: int
-    kg_co2e_per_extra_year: Decimal = Field(gt=0)
-    extra_years_of_use: Decimal = Field(gt=0, le=MAX_EXTRA_YEARS_OF_USE)
+    avoided_kg_co2e: Decimal = Field(description="Emissions avoided, in kgCO2e: reused devices × factor × years")
+    reused_devices: int = Field(description="Devices reused")
+    kg_co2e_per_extra_year: Decimal = Field(gt=0, description="kgCO2e avoided per extra year of use of a "
+                                                              "refurbished laptop")
+    extra_years_of_use: Decimal = Field(gt=0, le=MAX_EXTRA_YEARS_OF_USE,
+                                        description="Extra years of use assumed for a reused device")
     manufacturing_kg_co2e: Decimal = Field(description="Manufacturing one new laptop, for comparison only")
-    source: str
-    method: str
+    source: str = Field(description="Where the factors come from")
+    method: str = Field(description="How the estimate is computed, in words")
 
 
 class ImpactReport(Document):
-    document_type: Literal["impact_report"] = "impact_report"
-    scope: ImpactScope
-    outcomes: Outcomes
+    document_type: Literal["impact_report"] = Field(default="impact_report", description="impact_report")
+    scope: ImpactScope = Field(description="What the report covers: one lot, or every lot of a donor")
+    outcomes: Outcomes = Field(description="What became of the devices")
     by_lot: list[LotOutcomes] = Field(description="One line per lot, for a donor's report; empty for a lot's")
     people_equipped: list[PeopleEquipped] = Field(description="Every category, zeros included")
     people_equipped_total: int = Field(description="One person per reused device")
     category_not_recorded: int = Field(description="Reused devices whose beneficiary category is unknown")
-    carbon: CarbonEstimate
+    carbon: CarbonEstimate = Field(description="The emissions avoided by reuse")
 
 
 def impact_report(

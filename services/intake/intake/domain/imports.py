@@ -25,11 +25,15 @@ _DEVICE_IDS = uuid.UUID("3f0c7a8e-51b2-4f4a-9d1e-7c4b2a9e6d10")
 
 
 class ImportKind(StrEnum):
+    """declaration (a donor's file) or reception (the warehouse's)."""
+
     DECLARATION = "declaration"  # a donor announces its devices: they become declared
     RECEPTION = "reception"  # the warehouse lists what arrived: they become received
 
 
 class ImportStatus(StrEnum):
+    """queued, running, then done."""
+
     QUEUED = "queued"
     RUNNING = "running"
     DONE = "done"

@@ -18,6 +18,8 @@ from shared.events.vocabulary import Provenance
 
 
 class LotStatus(StrEnum):
+    """declared → collected → received → closed; a lot only moves forward, and may skip a step."""
+
     DECLARED = "declared"
     COLLECTED = "collected"
     RECEIVED = "received"
@@ -32,30 +34,31 @@ class LotDeclaration(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    expected_count: int = Field(gt=0, le=100_000)
-    pickup_site: str = Field(min_length=1, max_length=200)
-    pickup_date: date | None = None
+    expected_count: int = Field(gt=0, le=100_000, description="How many devices the donor expects to hand over")
+    pickup_site: str = Field(min_length=1, max_length=200,
+                             description="Where the devices are collected (a site's name or address, not a person)")
+    pickup_date: date | None = Field(default=None, description="The day agreed for the collection, if any")
 
 
 class LotStatusChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    status: LotStatus
+    status: LotStatus = Field(description="The lot's next status: collected, received or closed (forward only)")
 
 
 class Lot(BaseModel):
-    lot_id: str
-    donor_id: str
-    provenance: Provenance
-    expected_count: int
-    pickup_site: str
-    pickup_date: date | None = None
-    status: LotStatus = LotStatus.DECLARED
-    declared_at: datetime
-    collected_at: datetime | None = None
-    received_at: datetime | None = None
-    closed_at: datetime | None = None
-    version: int = 0
+    lot_id: str = Field(description="The lot's id, given at its declaration")
+    donor_id: str = Field(description="The donor partner that declared it")
+    provenance: Provenance = Field(description="The donor's type and territory, copied from its record")
+    expected_count: int = Field(description="How many devices the donor expects to hand over")
+    pickup_site: str = Field(description="Where the devices are collected")
+    pickup_date: date | None = Field(default=None, description="The day agreed for the collection, if any")
+    status: LotStatus = Field(default=LotStatus.DECLARED, description="declared, collected, received or closed")
+    declared_at: datetime = Field(description="When the donor declared the lot")
+    collected_at: datetime | None = Field(default=None, description="When it was collected (null: not yet, or skipped)")
+    received_at: datetime | None = Field(default=None, description="When the warehouse received it")
+    closed_at: datetime | None = Field(default=None, description="When it was closed: no device can be added since")
+    version: int = Field(default=0, exclude=True)  # the table's optimistic lock, never shown
 
     def advance(self, status: LotStatus, at: datetime) -> None:
         if _ORDER.index(status) <= _ORDER.index(self.status):

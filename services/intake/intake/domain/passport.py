@@ -14,23 +14,24 @@ Each fact remembers when the event that set it happened and is only replaced by 
 newer event, so an older event delivered late never overwrites a newer one: the stored stage
 is always `stage_after` of the events received so far, in the order they happened.
 
-Two readers, one source: the public passport (label, grade, erasure done, outcome — nothing
-about who got the device) and the donor documents (`intake.domain.documents`, `impact`).
+Two readers, one source: the public passport (label, make and model, grade, erasure done —
+when, to which standard —, outcome; nothing about who gave or got the device) and the donor documents (`intake.domain.documents`, `impact`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date, timezone
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from shared.events import DomainEvent
 from shared.events.allocation import DeviceReserved
 from shared.events.refurb import DeviceReady, ErasureCertified, WorkOrderAssigned
-from shared.events.vocabulary import BeneficiaryCategory, Grade
+from shared.events.vocabulary import BeneficiaryCategory, DeviceType, ErasureLevel, Grade
 
 
 class DeviceStage(StrEnum):
@@ -72,15 +73,18 @@ def stage_after(event_types: Iterable[str]) -> DeviceStage:
 
 
 class Outcome(StrEnum):
-    """The passport's coarse view of the stage."""
+    """The passport's coarse view of the stage: nothing in it tells who has the device."""
 
-    IN_PROGRESS = "in_progress"
+    IN_PROGRESS = "in_progress"  # being refurbished (received, erased)
+    READY = "ready"  # refurbished and graded, waiting for someone (a reservation is not shown)
     SOLD = "sold"
     HANDED_OVER = "handed_over"
-    RECYCLED = "recycled"
+    RECYCLED = "recycled"  # rejected at reception or scrapped in the workshop
 
 
 _OUTCOME_OF: dict[DeviceStage, Outcome] = {
+    DeviceStage.READY: Outcome.READY,
+    DeviceStage.RESERVED: Outcome.READY,
     DeviceStage.SOLD: Outcome.SOLD,
     DeviceStage.HANDED_OVER: Outcome.HANDED_OVER,
     DeviceStage.SCRAPPED: Outcome.RECYCLED,
@@ -137,13 +141,44 @@ class DeviceSummary(BaseModel):
         return DeviceStage.REJECTED if device_status == "rejected" else DeviceStage.RECEIVED
 
 
-def public_view(device: dict[str, Any], summary: DeviceSummary) -> dict[str, Any]:
-    return {
-        "label_code": device["label_code"],
-        "make": device["make"],
-        "model": device["model"],
-        "device_type": device["device_type"],
-        "grade": summary.grade.value if summary.grade else None,
-        "erasure_done": summary.erasure_certificate is not None,
-        "outcome": outcome_of(summary.stage_of(device["status"])).value,
-    }
+# The standard every erasure certificate follows (refurb's levels and techniques are its terms).
+ERASURE_STANDARD = "NIST SP 800-88"
+
+
+class PublicErasure(BaseModel):
+    completed_on: date = Field(description="The day the last drive was erased or destroyed (UTC)")
+    standard: str = Field(description="The standard the erasure followed", examples=[ERASURE_STANDARD])
+    levels: list[ErasureLevel] = Field(description="The erasure levels applied to the device's drives "
+                                                   "(clear, purge or destroy), strongest last")
+
+
+class Passport(BaseModel):
+    """What a device's label tells anyone (GET /intake/passport/<label code>): never anything about who
+    gave, sold, bought or received it, nor its serial number."""
+
+    label_code: str = Field(description="The code on the device's label, e.g. SV-7K2M-Q9TX")
+    make: str = Field(description="The device's make")
+    model: str = Field(description="The device's model")
+    device_type: DeviceType = Field(description="laptop, desktop, tablet or phone")
+    grade: Grade | None = Field(description="The refurbished device's grade, from D (lowest) to Premium (best); "
+                                            "null until it is graded")
+    erasure_done: bool = Field(description="Whether every drive of the device was erased (or destroyed) and "
+                                           "certified")
+    erasure: PublicErasure | None = Field(description="The erasure, once certified; null before")
+    outcome: Outcome = Field(description="in_progress (being refurbished), ready (waiting for someone), sold, "
+                                         "handed_over (to its beneficiary) or recycled")
+
+
+def public_view(device: dict[str, Any], summary: DeviceSummary) -> Passport:
+    certificate = summary.erasure_certificate
+    erasure = None
+    if certificate is not None:
+        completed = max(drive.completed_at for drive in certificate.drives)
+        levels = sorted({drive.level for drive in certificate.drives}, key=list(ErasureLevel).index)
+        erasure = PublicErasure(completed_on=completed.astimezone(timezone.utc).date(),
+                                standard=ERASURE_STANDARD, levels=levels)
+    return Passport(
+        label_code=device["label_code"], make=device["make"], model=device["model"],
+        device_type=device["device_type"], grade=summary.grade, erasure_done=certificate is not None,
+        erasure=erasure, outcome=outcome_of(summary.stage_of(device["status"])),
+    )

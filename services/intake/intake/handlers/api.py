@@ -13,7 +13,7 @@ from http import HTTPStatus
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
-from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from shared.errors import NotFound, RuleViolation
 from shared.http import ERROR_CONTENT, ServiceApi, error_response, json_response
@@ -39,14 +39,23 @@ from intake.domain.devices import (
     normalize_label_code,
     now,
 )
-from intake.domain.documents import Document
+from intake.domain.documents import DonationCertificate, Document, ErasureCertificateDocument
 from intake.domain.donors import Donor, DonorRegistration
-from intake.domain.impact import DEFAULT_EXTRA_YEARS_OF_USE, MAX_EXTRA_YEARS_OF_USE
+from intake.domain.impact import DEFAULT_EXTRA_YEARS_OF_USE, MAX_EXTRA_YEARS_OF_USE, ImpactReport
 from intake.domain.imports import ImportJob, ImportKind
 from intake.domain.inventory import InventoryError
+from intake.domain.labels import LABELS_PER_PART, LabelSheet
 from intake.domain.lots import Lot, LotDeclaration, LotStatusChange
-from intake.domain.passport import public_view
+from intake.domain.passport import Passport, public_view
 from intake.domain.timeline import full_step, journey_step
+from intake.handlers.answers import (
+    DevicePage,
+    ImportReport,
+    LotPage,
+    LotWithDevices,
+    TimelinePage,
+    json_answer,
+)
 
 # An upload is a Lambda payload (6 MB, base64 adds a third): larger files are split.
 MAX_UPLOAD_BYTES = 4_000_000
@@ -69,13 +78,26 @@ app.exception_handler(Refused)(lambda e: error_response(e.status, str(e)))
 app.exception_handler(RefusedValue)(lambda e: error_response(HTTPStatus.UNPROCESSABLE_ENTITY, str(e)))
 
 class DocumentFormat(StrEnum):
+    """json (the document's data) or pdf (the printable document)."""
+
     JSON = "json"
     PDF = "pdf"
 
 
+LotId = Annotated[str, Path(description="The lot's id (lot_id of POST /intake/lots)")]
+DeviceId = Annotated[str, Path(description="The device's id (device_id, given when it was registered)")]
+DonorId = Annotated[str, Path(description="The donor partner's id, e.g. donor-ville-de-brest")]
+ImportId = Annotated[str, Path(description="The import's id (import_id of POST /intake/lots/<id>/imports)")]
 Format = Annotated[DocumentFormat, Query(alias="format", description="json (default) or pdf")]
-DOCUMENT_RESPONSES = {200: {"description": "The document, as JSON or as a PDF (?format=pdf)", "content": {
-    "application/json": {}, "application/pdf": {"schema": {"type": "string", "format": "binary"}}}}}
+
+
+def document_responses(model: type) -> dict[int, dict]:
+    return {200: {"description": "The document, as JSON or as a PDF (?format=pdf)", "content": {
+        "application/json": {"model": model}, "application/pdf": {"schema": {"type": "string", "format": "binary"}}}}}
+
+
+LabelPart = Annotated[int, Query(ge=1, description=f"Which part of a large lot's labels ({LABELS_PER_PART} "
+                                                   "labels a part), from 1; the sheet's `parts` says how many")]
 ExtraYears = Annotated[Decimal, Query(
     gt=0, le=MAX_EXTRA_YEARS_OF_USE, decimal_places=2,
     description="Extra years of use assumed for a reused device in the CO2 estimate")]
@@ -89,7 +111,7 @@ def health() -> dict[str, str]:
 # ── donors ───────────────────────────────────────────────────────────────────────────────
 
 @app.post("/donors", responses={
-    201: {"description": "Registered"}, 200: {"description": "Already registered, the same way"}})
+    201: json_answer(Donor, "Registered"), 200: json_answer(Donor, "Already registered, the same way")})
 def register_donor(registration: DonorRegistration):
     """An administrator registers a donor partner; the same registration again changes nothing."""
 
@@ -111,14 +133,14 @@ def register_donor(registration: DonorRegistration):
         raise ConcurrencyConflict(f"donor {registration.donor_id} is being registered: retry") from None
 
 
-@app.get("/donors/<donor_id>")
-def get_donor(donor_id: str) -> dict[str, Any]:
+@app.get("/donors/<donor_id>", responses={200: json_answer(Donor, "The donor")})
+def get_donor(donor_id: DonorId) -> dict[str, Any]:
     return _donor_view(_visible_donor(donor_id))
 
 
 # ── lots ─────────────────────────────────────────────────────────────────────────────────
 
-@app.post("/lots", status_code=201)
+@app.post("/lots", status_code=201, responses={201: json_answer(Lot, "Declared")})
 @app.replayable
 def declare_lot(declaration: LotDeclaration):
     partner = app.partner()
@@ -132,12 +154,17 @@ def declare_lot(declaration: LotDeclaration):
     return json_response(201, _lot_view(lot))
 
 
-@app.get("/lots")
-def list_lots(donor_id: Annotated[str | None, Query(description="Whose lots (warehouse, admin)")] = None,
+@app.get("/lots", responses={200: json_answer(LotPage, "One page of lots")})
+def list_lots(donor_id: Annotated[str | None, Query(
+                  description="Whose lots (warehouse, admin); a warehouse that gives none gets every lot of its "
+                              "territory")] = None,
               cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT) -> dict[str, Any]:
     partner = app.partner()
     if partner.role is Role.DONOR:
         donor_id = partner.partner_id
+    elif not donor_id and partner.role is Role.WAREHOUSE and partner.territory:
+        page = repository().lots_of_territory(partner.territory, cursor, limit)
+        return page.body(lambda item: _lot_view(Lot.model_validate(item)), territory=partner.territory)
     elif not donor_id:
         raise Refused(HTTPStatus.UNPROCESSABLE_ENTITY, "donor_id: say whose lots to list")
     else:
@@ -146,43 +173,46 @@ def list_lots(donor_id: Annotated[str | None, Query(description="Whose lots (war
     return page.body(lambda item: _lot_view(Lot.model_validate(item)), donor_id=donor_id)
 
 
-@app.get("/lots/<lot_id>")
-def get_lot(lot_id: str) -> dict[str, Any]:
+@app.get("/lots/<lot_id>", responses={200: json_answer(LotWithDevices, "The lot and its first devices")})
+def get_lot(lot_id: LotId) -> dict[str, Any]:
     """The lot and the first page of its devices (GET /lots/<id>/devices for the next pages)."""
     lot = _visible_lot(lot_id)
     page = repository().devices_of_lot(lot_id, None, DEFAULT_LIMIT)
     return {**_lot_view(lot), "devices": [_device_view(d) for d in page.items], "next_cursor": page.next_cursor}
 
 
-@app.get("/lots/<lot_id>/devices")
-def list_devices_of_lot(lot_id: str, status: Annotated[DeviceStatus | None, Query()] = None,
+@app.get("/lots/<lot_id>/devices", responses={200: json_answer(DevicePage, "One page of the lot's devices")})
+def list_devices_of_lot(lot_id: LotId, status: Annotated[DeviceStatus | None, Query(
+                            description="Only the devices of this status: declared, received or rejected")] = None,
                         cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT) -> dict[str, Any]:
     _visible_lot(lot_id)
     page = repository().devices_of_lot(lot_id, cursor, limit, status)
     return page.body(_device_view, lot_id=lot_id, status=status.value if status else None)
 
 
-@app.post("/lots/<lot_id>/status")
+@app.post("/lots/<lot_id>/status", responses={200: json_answer(Lot, "The lot, moved on")})
 @app.replayable
-def change_lot_status(lot_id: str, change: LotStatusChange):
+def change_lot_status(lot_id: LotId, change: LotStatusChange):
     lot = _visible_lot(lot_id)
     lot.advance(change.status, now())
     repository().save_lot(lot)
     return json_response(200, _lot_view(lot))
 
 
-@app.post("/lots/<lot_id>/devices", status_code=201)
+@app.post("/lots/<lot_id>/devices", status_code=201, responses={
+    201: json_answer(Device, "Received: the device, with its label code")})
 @app.replayable
-def receive_device(lot_id: str, declaration: DeviceDeclaration):
+def receive_device(lot_id: LotId, declaration: DeviceDeclaration):
     device = reception.receive_new(repository(), _visible_lot(lot_id), declaration,
                                    correlation_id=app.correlation_id())
     logger.info("device received", extra={"device_id": device.device_id, "lot_id": lot_id})
     return json_response(201, _device_view(device))
 
 
-@app.post("/lots/<lot_id>/rejections", status_code=201)
+@app.post("/lots/<lot_id>/rejections", status_code=201, responses={
+    201: json_answer(Device, "Rejected: the device, with its label code")})
 @app.replayable
-def reject_at_reception(lot_id: str, rejection: RejectionAtReception):
+def reject_at_reception(lot_id: LotId, rejection: RejectionAtReception):
     device = reception.reject_new(repository(), _visible_lot(lot_id), rejection, correlation_id=app.correlation_id())
     logger.info("device rejected at reception", extra={"device_id": device.device_id, "lot_id": lot_id})
     return json_response(201, _device_view(device))
@@ -191,10 +221,11 @@ def reject_at_reception(lot_id: str, rejection: RejectionAtReception):
 # ── imports ──────────────────────────────────────────────────────────────────────────────
 
 @app.post("/lots/<lot_id>/imports", responses={
-    202: {"description": "Queued"}, 200: {"description": "This file was already submitted to the lot: its import so far"},
+    202: json_answer(ImportReport, "Queued"),
+    200: json_answer(ImportReport, "This file was already submitted to the lot: its import so far"),
     413: {"description": "A file too large for one upload", **ERROR_CONTENT},
     415: {"description": "A text body that was not UTF-8", **ERROR_CONTENT}})
-def import_inventory(lot_id: str):
+def import_inventory(lot_id: LotId):
     """The raw CSV file as the body. A donor's file declares devices; the warehouse's receives them."""
     partner = app.partner()
     lot = _visible_lot(lot_id)
@@ -209,8 +240,8 @@ def import_inventory(lot_id: str):
     )
 
 
-@app.get("/imports/<import_id>")
-def get_import(import_id: str, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT) -> dict[str, Any]:
+@app.get("/imports/<import_id>", responses={200: json_answer(ImportReport, "The import so far")})
+def get_import(import_id: ImportId, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT) -> dict[str, Any]:
     """Status, counts, and one page of rejected rows (in row order; next_cursor for more)."""
     job = repository().get_import(import_id)
     if job is None:
@@ -221,31 +252,31 @@ def get_import(import_id: str, cursor: Cursor = None, limit: Limit = DEFAULT_LIM
 
 # ── devices ──────────────────────────────────────────────────────────────────────────────
 
-@app.post("/devices/<device_id>/reception")
+@app.post("/devices/<device_id>/reception", responses={200: json_answer(Device, "Received")})
 @app.replayable
-def receive_declared_device(device_id: str, details: Reception):
+def receive_declared_device(device_id: DeviceId, details: Reception):
     _visible_device(device_id)
     device = reception.receive_declared(repository(), device_id, details, correlation_id=app.correlation_id())
     logger.info("declared device received", extra={"device_id": device_id, "lot_id": device.lot_id})
     return json_response(200, _device_view(device))
 
 
-@app.post("/devices/<device_id>/rejection")
+@app.post("/devices/<device_id>/rejection", responses={200: json_answer(Device, "Rejected")})
 @app.replayable
-def reject_declared_device(device_id: str, rejection: Rejection):
+def reject_declared_device(device_id: DeviceId, rejection: Rejection):
     _visible_device(device_id)
     device = reception.reject_declared(repository(), device_id, rejection, correlation_id=app.correlation_id())
     logger.info("declared device rejected", extra={"device_id": device_id, "lot_id": device.lot_id})
     return json_response(200, _device_view(device))
 
 
-@app.get("/devices/<device_id>")
-def get_device(device_id: str) -> dict[str, Any]:
+@app.get("/devices/<device_id>", responses={200: json_answer(Device, "The device")})
+def get_device(device_id: DeviceId) -> dict[str, Any]:
     return _device_view(_visible_device(device_id))
 
 
-@app.get("/devices/<device_id>/timeline")
-def get_timeline(device_id: str, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT) -> dict[str, Any]:
+@app.get("/devices/<device_id>/timeline", responses={200: json_answer(TimelinePage, "One page of its steps")})
+def get_timeline(device_id: DeviceId, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT) -> dict[str, Any]:
     """Administrators see every step whole; the device's donor, warehouse and workshop its journey
     (intake/domain/timeline.py says what a journey step shows). Steps in the order they happened."""
     _visible_device(device_id)
@@ -254,7 +285,9 @@ def get_timeline(device_id: str, cursor: Cursor = None, limit: Limit = DEFAULT_L
 
 
 @app.get("/passport/<label_code>")
-def get_passport(label_code: str) -> dict[str, Any]:
+def get_passport(label_code: Annotated[str, Path(description="The code on the label, as printed or typed "
+                                                               "(case, spaces, O for 0 and I or L for 1 are forgiven)")]
+                 ) -> Passport:
     """Public (no API key: its own route in template.yaml): what the label on a device tells anyone."""
     code = normalize_label_code(label_code)
     device = repository().device_of_label(code)
@@ -267,30 +300,41 @@ def get_passport(label_code: str) -> dict[str, Any]:
 # Whoever sees a lot (its donor, the warehouse, an administrator) gets its documents; a donor
 # only its own. JSON by default, the PDF with ?format=pdf.
 
-@app.get("/lots/<lot_id>/documents/donation-certificate", responses=DOCUMENT_RESPONSES)
-def get_donation_certificate(lot_id: str, as_format: Format = DocumentFormat.JSON):
+@app.get("/lots/<lot_id>/documents/donation-certificate", responses=document_responses(DonationCertificate))
+def get_donation_certificate(lot_id: LotId, as_format: Format = DocumentFormat.JSON):
     lot = _visible_lot(lot_id)
     document = donor_documents.donation_certificate_of(repository(), lot, _today())
     return _document_response(document, as_format, f"attestation-de-don-{lot_id}")
 
 
-@app.get("/devices/<device_id>/documents/erasure-certificate", responses=DOCUMENT_RESPONSES)
-def get_erasure_certificate(device_id: str, as_format: Format = DocumentFormat.JSON):
+@app.get("/devices/<device_id>/documents/erasure-certificate",
+         responses=document_responses(ErasureCertificateDocument))
+def get_erasure_certificate(device_id: DeviceId, as_format: Format = DocumentFormat.JSON):
     device = _visible_device(device_id)
     document = donor_documents.erasure_certificate_of(repository(), device, _today())
     return _document_response(document, as_format, f"certificat-effacement-{device.label_code}")
 
 
-@app.get("/lots/<lot_id>/documents/impact-report", responses=DOCUMENT_RESPONSES)
-def get_lot_impact_report(lot_id: str, as_format: Format = DocumentFormat.JSON,
+@app.get("/lots/<lot_id>/documents/labels", responses=document_responses(LabelSheet))
+def get_label_sheet(lot_id: LotId, as_format: Format = DocumentFormat.JSON, part: LabelPart = 1):
+    """The lot's labels to print and stick on its devices, each with a QR code of the device's passport
+    page; 24 labels an A4 page, at most 480 a part."""
+    lot = _visible_lot(lot_id)
+    sheet = donor_documents.label_sheet_of(repository(), lot, _portal_origin(), part, _today())
+    suffix = f"-{part}-sur-{sheet.parts}" if sheet.parts > 1 else ""
+    return _document_response(sheet, as_format, f"etiquettes-lot-{lot_id}{suffix}")
+
+
+@app.get("/lots/<lot_id>/documents/impact-report", responses=document_responses(ImpactReport))
+def get_lot_impact_report(lot_id: LotId, as_format: Format = DocumentFormat.JSON,
                           extra_years: ExtraYears = DEFAULT_EXTRA_YEARS_OF_USE):
     lot = _visible_lot(lot_id)
     document = donor_documents.lot_impact_report(repository(), lot, _today(), extra_years)
     return _document_response(document, as_format, f"rapport-impact-lot-{lot_id}")
 
 
-@app.get("/donors/<donor_id>/documents/impact-report", responses=DOCUMENT_RESPONSES)
-def get_donor_impact_report(donor_id: str, as_format: Format = DocumentFormat.JSON,
+@app.get("/donors/<donor_id>/documents/impact-report", responses=document_responses(ImpactReport))
+def get_donor_impact_report(donor_id: DonorId, as_format: Format = DocumentFormat.JSON,
                             extra_years: ExtraYears = DEFAULT_EXTRA_YEARS_OF_USE):
     donor = _visible_donor(donor_id)
     document = donor_documents.donor_impact_report(repository(), donor, _today(), extra_years)
@@ -304,11 +348,31 @@ def _today() -> date:
     return now().date()
 
 
-def _document_response(document: Document, as_format: DocumentFormat, filename: str) -> Response:
+def _portal_origin() -> str:
+    """Where the portal's pages are: the HTTP API that was called, which serves them under /portal
+    (docs/architecture.md, "The label's QR code names the API that printed it").
+
+    The host is the API's domain name as the HTTP API reports it (on AWS the name the caller
+    used: the execute-api name or a custom domain); a port comes from the Host header (only the
+    local cloud listens on one); the scheme from X-Forwarded-Proto, which API Gateway always
+    sets (https) and the local cloud never does (http)."""
+    event = app.current_event
+    host = event.request_context.domain_name or event.headers.get("host", "").split(":")[0]
+    _, _, port = event.headers.get("host", "").partition(":")
+    scheme = event.headers.get("x-forwarded-proto", "http").split(",")[0].strip()
+    if scheme not in ("http", "https"):
+        scheme = "https"
+    return f"{scheme}://{host}:{port}" if port.isdigit() else f"{scheme}://{host}"
+
+
+def _document_response(document: Document | LabelSheet, as_format: DocumentFormat, filename: str) -> Response:
     if as_format is DocumentFormat.JSON:
         return json_response(200, document.model_dump(mode="json"))
     # ReportLab takes about half a second to import: only a PDF request pays for it.
-    from intake.adapters.pdf import render_pdf
+    if isinstance(document, LabelSheet):
+        from intake.adapters.label_pdf import render_label_sheet as render_pdf
+    else:
+        from intake.adapters.pdf import render_pdf
 
     # bytes: Powertools sends them base64-encoded (isBase64Encoded), the HTTP API decodes them.
     return Response(status_code=200, content_type="application/pdf", body=render_pdf(document),

@@ -9,7 +9,7 @@ LOCALCLOUD_VENV := .venv-localcloud
 # The local cloud's state (tables, queues, the stack and its API id) between two `make up`.
 LOCALCLOUD_STATE := .localcloud
 
-.PHONY: install browser screenshots up reset deploy test unit lint layers schemas security-doc clean demo import keys redrive
+.PHONY: install browser screenshots up reset deploy test unit lint layers schemas security-doc clean demo import keys people redrive
 
 install: $(VENV)/.installed $(LOCALCLOUD_VENV)/.installed browser
 
@@ -74,6 +74,9 @@ import: install  ## upload an inventory file into a lot and follow it: make impo
 
 keys: install  ## partners' API keys, as an administrator: make keys ARGS='list' (see devtools/partner_keys.py)
 	$(VENV)/bin/python -m devtools.partner_keys $(ARGS)
+
+people: install  ## people's portal accounts, as an administrator: make people ARGS='list' (see devtools/people.py)
+	$(VENV)/bin/python -m devtools.people $(ARGS)
 
 redrive: install  ## dead letters: make redrive (show all), make redrive ARGS='allocation --move' (see docs/operations.md)
 	$(VENV)/bin/python -m devtools.dead_letters $(ARGS)

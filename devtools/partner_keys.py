@@ -46,9 +46,9 @@ def read_admin_key(path: Path | None, stdin: TextIO = sys.stdin) -> str:
     return getpass.getpass("administrator's API key: ").strip()
 
 
-def table(keys: list[dict[str, Any]]) -> str:
-    rows = [COLUMNS] + [[str(key.get(c) or "") for c in COLUMNS] for key in keys]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
+def table(records: list[dict[str, Any]], columns: list[str] = COLUMNS) -> str:
+    rows = [columns] + [[str(record.get(c) or "") for c in columns] for record in records]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(columns))]
     return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows)
 
 

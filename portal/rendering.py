@@ -28,7 +28,9 @@ def data_attribute(name: str) -> str:
 
 def render(page: pages.Page, params: dict[str, str], config: dict[str, str]) -> str:
     """The page's HTML. `config` is what the scripts need to reach the people pool."""
-    words_for_script = catalogue.areas(page.catalogues)
+    menu = pages.menu_for_everyone()
+    # The menu is on every page: its links' words too, whichever area's catalogue holds them.
+    words_for_script = catalogue.areas(page.catalogues) | {e["label"]: catalogue.translate(e["label"]) for e in menu}
     return environment().get_template(page.template).render(
         page=page,
         params=params,
@@ -37,7 +39,7 @@ def render(page: pages.Page, params: dict[str, str], config: dict[str, str]) -> 
         config=config,
         # JSON inside <script type="application/json">, never parsed as HTML (see _script_safe).
         words_json=_script_safe(json.dumps(words_for_script, ensure_ascii=False)),
-        menu_json=_script_safe(json.dumps(pages.menu_for_everyone())),
+        menu_json=_script_safe(json.dumps(menu)),
     )
 
 

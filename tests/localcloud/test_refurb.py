@@ -51,8 +51,11 @@ def test_a_received_device_goes_through_refurbishment_to_ready(local_cloud: Loca
     opened = eventually(lambda: (r := cloud.call("GET", order, "workshop")).ok and r.json(),
                         "the work order opening in refurb")
     assert (opened["workshop_id"], opened["status"]) == (WORKSHOP, "awaiting_diagnosis")
-    eventually(lambda: device_id in [o["device_id"] for o in cloud.expect(
-        200, "GET", f"/refurb/workshops/{WORKSHOP}/queue", "workshop")["items"]], "the device in the queue")
+    assert opened["allowed_steps"] == ["diagnosis", "scrap"]
+    queue = f"/refurb/workshops/{WORKSHOP}/queue"
+    queued = eventually(lambda: [o for o in cloud.expect(200, "GET", queue, "workshop")["items"]
+                                 if o["device_id"] == device_id], "the device in the queue")
+    assert queued[0]["label_code"] == opened["label_code"] is not None  # the code on the device's label
 
     # out of turn, or badly written: refused, naming what is wrong, and nothing changes
     early = cloud.call("POST", f"{order}/grade", "workshop")
@@ -61,12 +64,18 @@ def test_a_received_device_goes_through_refurbishment_to_ready(local_cloud: Loca
     assert bad.status_code == 422 and "webcam" in bad.text
     assert cloud.expect(200, "GET", order, "workshop")["status"] == "awaiting_diagnosis"
 
-    cloud.expect(200, "POST", f"{order}/diagnosis", "workshop", DIAGNOSIS)
+    diagnosed = cloud.expect(200, "POST", f"{order}/diagnosis", "workshop", DIAGNOSIS)
+    # each drive with the techniques its kind allows: the NVMe commands are not offered for SATA drives
+    offered = {d["serial_number"]: {m["technique"] for m in d["methods"]} for d in diagnosed["drives_to_erase"]}
+    assert offered[SSD] == offered[HDD] == {"overwrite", "ata_secure_erase", "cryptographic_erase",
+                                            "physical_destruction"}
 
     # the failing HDD cannot be erased: it holds the device until it is destroyed
     pending = cloud.expect(200, "POST", f"{order}/erasure", "workshop",
                            {"drives": [erasure(SSD), erasure(HDD, level="clear", technique="overwrite", passed=False)]})
     assert pending["erasure_pending"] == [f"drive {HDD} failed its erasure: redo it or destroy the drive"]
+    assert [d["state"] for d in pending["drives_to_erase"]] == ["erased", "failed"]
+    assert pending["allowed_steps"] == ["erasure", "scrap"]
     held = cloud.call("POST", f"{order}/repair", "workshop", {"parts": []})
     assert held.status_code == 409 and f"{HDD} failed its erasure" in held.json()["message"]
     certified = cloud.expect(200, "POST", f"{order}/erasure", "workshop", {"drives": [
@@ -82,8 +91,11 @@ def test_a_received_device_goes_through_refurbishment_to_ready(local_cloud: Loca
     graded = cloud.expect(200, "POST", f"{order}/grade", "workshop")["grade"]
     # CPU 4200 (+2), 8 GB (+3), 256 GB SSD (+3) = 8 → A; no HDD is left to cap it
     assert (graded["grade"], graded["points"]) == ("A", 8)
+    assert [(r["rule"], r["facts"][0]["measure"], r["facts"][0]["value"]) for r in graded["fired"]] == [
+        ("cpu", "cpu_score", 4200), ("ram", "ram_gb", 8), ("ssd", "ssd_gb", 256)]
     ready = cloud.expect(200, "POST", f"{order}/ready", "workshop")
-    assert ready["status"] == "ready"
+    assert (ready["status"], ready["allowed_steps"]) == ("ready", [])
+    assert {s["state"] for s in ready["steps"]} == {"done"}
 
     # the events reached intake: the donor sees the erasure and the device ready on its timeline
     def timeline() -> list[dict] | None:
@@ -123,3 +135,26 @@ def test_a_received_device_goes_through_refurbishment_to_ready(local_cloud: Loca
     assert figures["devices_ready"] >= 1
     assert set(figures["median_seconds_per_step"]) >= {"diagnosis", "erasure", "repair", "installation", "grade",
                                                        "ready"}
+
+
+def test_a_workshop_scraps_a_device_with_its_reason_and_the_parts_it_keeps(local_cloud: LocalCloud,
+                                                                           thin_path_workshop_restored):
+    cloud = local_cloud
+    cloud.expect(200, "PUT", f"/refurb/workshops/{WORKSHOP}", "admin",
+                 {"name": "Atelier Rennes", "territories": ["35"], "capacity": 1000})
+    device_id = receive_a_two_drive_laptop(cloud)
+    order = f"/refurb/work-orders/{device_id}"
+    eventually(lambda: cloud.call("GET", order, "workshop").ok, "the work order opening in refurb")
+    cloud.expect(200, "POST", f"{order}/diagnosis", "workshop", DIAGNOSIS)
+
+    scrapped = cloud.expect(200, "POST", f"{order}/scrap", "workshop", {
+        "reason": "motherboard_failure", "recycling_channel": "certified_recycler",
+        "harvested_parts": ["RAM 8 GB DDR4", "charger 65 W"], "note": "carte mère HS après test"})
+    assert (scrapped["status"], scrapped["allowed_steps"]) == ("scrapped", [])
+    assert [s["state"] for s in scrapped["steps"]] == ["done"] + ["skipped"] * 5
+    assert scrapped["scrap"]["harvested_parts"] == ["RAM 8 GB DDR4", "charger 65 W"]
+    # first among the scrapped ones (most recently received first)
+    listed = cloud.expect(200, "GET", f"/refurb/workshops/{WORKSHOP}/queue?status=scrapped", "workshop")
+    assert listed["items"][0]["device_id"] == device_id
+    again = cloud.call("POST", f"{order}/erasure", "workshop", {"drives": [erasure(SSD)]})
+    assert again.status_code == 409 and "scrapped" in again.json()["message"]

@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 from shared import clock
 from shared.partners import Role
-from tests.security.world import SPARE_KEY, WORKSHOP, World, declaration_file, in_a_week, today
+from tests.security.world import SPARE_KEY, SPARE_PERSON, WORKSHOP, World, declaration_file, in_a_week, today
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 Body = dict[str, Any] | Callable[[World], Any] | None
@@ -58,6 +58,7 @@ PARAMETERS: dict[str, str | Callable[[World], Any]] = {
     "reservation_id": "sold_reservation",
     "sale_id": "sale_id",
     "key_id": "spare_key_id",
+    "username": "spare_person",
     "beneficiary_ref": "sold_beneficiary_ref",
     "queue": lambda w: "sales",
 }
@@ -211,13 +212,21 @@ SAMPLES: dict[tuple[str, str], Sample] = {
         lambda w: {"reason": "paiement refusé", "refunds": [{"method": "card", "amount_eur": w.sale_price_eur}]}),
 }
 
+PEOPLE_OF_THE_SPARE_PARTNER = f"/access/people?partner_id={SPARE_PERSON['partner_id']}"
+
 SAMPLES |= {
-    # ── access (the gateway's partner keys) ──
+    # ── access (the gateway's partner keys and people's accounts) ──
     ("access", "GET /openapi.json"): Sample(),
     ("access", "GET /keys"): Sample(query={"partner_id": SPARE_KEY["partner_id"]}),
     ("access", "POST /keys"): Sample(body=SPARE_KEY, observe=f"/access/keys?partner_id={SPARE_KEY['partner_id']}"),
     ("access", "DELETE /keys/{key_id}"): Sample(
         "partner key", observe=f"/access/keys?partner_id={SPARE_KEY['partner_id']}"),
+    ("access", "GET /people"): Sample(query={"partner_id": SPARE_PERSON["partner_id"]}),
+    ("access", "POST /people"): Sample(body={**SPARE_PERSON, "email": SPARE_PERSON["email"].replace("spare", "new")},
+                                       observe=PEOPLE_OF_THE_SPARE_PARTNER),
+    ("access", "POST /people/{username}/disable"): Sample("person", observe=PEOPLE_OF_THE_SPARE_PARTNER),
+    ("access", "POST /people/{username}/enable"): Sample("person", observe=PEOPLE_OF_THE_SPARE_PARTNER),
+    ("access", "POST /people/{username}/password-reset"): Sample("person", observe=PEOPLE_OF_THE_SPARE_PARTNER),
     # ── operations (the dead-letter queues) ──
     ("operations", "GET /openapi.json"): Sample(),
     ("operations", "GET /dead-letters"): Sample(query={"queue": "sales", "limit": "5"}),

@@ -78,6 +78,9 @@ class World:
     serials: list[str]
     spare_key_id: str
     """A partner key issued for the matrix to revoke (the dev keys stay untouched)."""
+    spare_person: str
+    """The username of a person's account made for the matrix to disable, enable and reset (the dev people
+    stay untouched)."""
     secrets: set[str]
     """Every id of the fixture objects: no answer to a partner of territory 44 may contain one."""
 
@@ -100,6 +103,7 @@ class World:
             "sale": Owned({Role.POINT_OF_SALE: pos}),
             "beneficiary": Owned({Role.REFERRER: referrer}),
             "partner key": Owned({}),  # the administrators' alone
+            "person": Owned({}),  # so are people's accounts
         }
 
 
@@ -163,6 +167,9 @@ def waiting_referral(cloud: LocalCloud) -> dict:
 
 # The partner a throwaway key is issued to, for the key routes.
 SPARE_KEY = {"partner_id": "pos-matrix", "role": "point_of_sale", "territory": "35", "label": "banc de test"}
+# The partner a throwaway person's account is made for, for the people routes (their e-mails carry the run).
+SPARE_PERSON = {"email": f"matrix-spare-{RUN.lower()}@example.org", "role": "point_of_sale",
+                "partner_id": "pos-matrix", "territory": "35"}
 
 
 def build(cloud: LocalCloud) -> World:
@@ -245,6 +252,7 @@ def build(cloud: LocalCloud) -> World:
         price_grid={k: v for k, v in grid.items() if k != "version"},
         serials=[serial(n) for n in range(5)],
         spare_key_id=cloud.expect(201, "POST", "/access/keys", "admin", SPARE_KEY)["key_id"],
+        spare_person=cloud.expect(201, "POST", "/access/people", "admin", SPARE_PERSON)["username"],
         secrets=set(),
     )
     world.secrets = {

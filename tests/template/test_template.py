@@ -262,6 +262,25 @@ def test_the_keys_api_may_write_keys_but_never_delete_them(cloudformation):
                        ("dynamodb:Scan", table), ("dynamodb:Query", index)}
 
 
+PEOPLE_ACTIONS = {"AdminCreateUser", "AdminAddUserToGroup", "AdminDeleteUser", "AdminGetUser", "AdminListGroupsForUser",
+                  "ListUsersInGroup", "AdminDisableUser", "AdminEnableUser", "AdminUserGlobalSignOut",
+                  "AdminSetUserPassword"}
+
+
+def test_the_keys_api_may_administer_people_in_the_people_pool_only(cloudformation):
+    """Its own policy resource (PeopleDirectoryPolicy), which the room check above does not read: checked here."""
+    resources = cloudformation["Resources"]
+    policies = {name: r["Properties"] for name, r in resources.items() if r["Type"] == "AWS::IAM::Policy"}
+    assert list(policies) == ["PeopleDirectoryPolicy"], "a policy resource no test checks"
+    policy = policies["PeopleDirectoryPolicy"]
+    assert policy["Roles"] == [{"Ref": "PartnerKeysApiRole"}]
+    [statement] = policy["PolicyDocument"]["Statement"]
+    assert statement["Effect"] == "Allow" and statement["Resource"] == {"Fn::GetAtt": ["PeoplePool", "Arn"]}
+    assert set(statement["Action"]) == {f"cognito-idp:{action}" for action in PEOPLE_ACTIONS}
+    environment = resources["PartnerKeysApiFunction"]["Properties"]["Environment"]["Variables"]
+    assert environment["PEOPLE_POOL_ID"] == {"Ref": "PeoplePool"}
+
+
 def test_the_template_holds_no_secret(sam_template, cloudformation):
     """Keys live hashed in the key table: no parameter or environment variable carries one."""
     parameters = sam_template["Parameters"]

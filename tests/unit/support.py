@@ -104,6 +104,54 @@ def create_keys_table(client, name: str = KEYS_TABLE) -> str:
     return name
 
 
+# --- Cognito (people's accounts) ---------------------------------------------------------------
+
+@dataclass
+class PeoplePool:
+    """The people's user pool, its app client, and a login as the portal does it."""
+
+    client: Any
+    pool_id: str
+    client_id: str
+
+    def login(self, email: str, password: str) -> dict[str, Any]:
+        """`InitiateAuth` USER_PASSWORD_AUTH: tokens, or a challenge (NEW_PASSWORD_REQUIRED)."""
+        return self.client.initiate_auth(ClientId=self.client_id, AuthFlow="USER_PASSWORD_AUTH",
+                                         AuthParameters={"USERNAME": email, "PASSWORD": password})
+
+    def choose_password(self, email: str, challenge: dict[str, Any], password: str) -> dict[str, Any]:
+        return self.client.respond_to_auth_challenge(
+            ClientId=self.client_id, ChallengeName="NEW_PASSWORD_REQUIRED", Session=challenge["Session"],
+            ChallengeResponses={"USERNAME": email, "NEW_PASSWORD": password})["AuthenticationResult"]
+
+    def refresh(self, refresh_token: str) -> dict[str, Any]:
+        return self.client.initiate_auth(ClientId=self.client_id, AuthFlow="REFRESH_TOKEN_AUTH",
+                                         AuthParameters={"REFRESH_TOKEN": refresh_token})
+
+
+def create_people_pool(region: str = REGION) -> PeoplePool:
+    """The people's pool exactly as template.yaml declares it (login, password policy, attributes,
+    one group per role) and its app client's login flows."""
+    import boto3
+
+    resources = yaml_parse(TEMPLATE.read_text())["Resources"]
+    declared = resources["PeoplePool"]["Properties"]
+    client = boto3.client("cognito-idp", region_name=region)
+    pool_id = client.create_user_pool(
+        PoolName="unit-people", **{k: declared[k] for k in ("UsernameAttributes", "Policies", "Schema",
+                                                            "AdminCreateUserConfig")},
+    )["UserPool"]["Id"]
+    for resource in resources.values():
+        if resource["Type"] == "AWS::Cognito::UserPoolGroup":
+            client.create_group(UserPoolId=pool_id, GroupName=resource["Properties"]["GroupName"])
+    portal = resources["PeoplePoolClient"]["Properties"]
+    client_id = client.create_user_pool_client(
+        UserPoolId=pool_id, ClientName="unit-portal", GenerateSecret=False,
+        ExplicitAuthFlows=portal["ExplicitAuthFlows"],
+    )["UserPoolClient"]["ClientId"]
+    return PeoplePool(client, pool_id, client_id)
+
+
 def all_items(client, table: str = TABLE_NAME) -> list[dict[str, Any]]:
     items, kwargs = [], {"TableName": table, "ConsistentRead": True}
     while True:

@@ -53,7 +53,8 @@ def open_work_order(repository: RefurbRepository, event: DeviceReceived, envelop
         if repository.get(event.device_id) is not None:
             return None  # a redelivered or repeated DeviceReceived
         order = WorkOrder(
-            device_id=event.device_id, device_type=event.device_type, provenance=event.provenance,
+            device_id=event.device_id, label_code=event.label_code, device_type=event.device_type,
+            provenance=event.provenance,
             donor_id=event.donor_id, serial_number=event.serial_number, make=event.make, model=event.model,
             asset_tag=event.asset_tag, declared_specs=event.specs, specs=event.specs,
             opened_at=envelope.occurred_at,

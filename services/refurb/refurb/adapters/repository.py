@@ -208,6 +208,9 @@ class RefurbRepository:
         for event in changes.events:
             work.publish(event)
         work.commit()
+        if order is not None:
+            # What the caller is answered is what is stored now: the next write is conditional on it.
+            order.version = 1 if changes.new_order else order.version + 1
 
     def _consistent_query(self, pk: str, sk_prefix: str) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []

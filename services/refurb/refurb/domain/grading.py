@@ -41,19 +41,19 @@ class _Rules(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class Step(_Rules):
-    at_least: int = Field(ge=0)
-    points: int = Field(ge=0, le=100)
+class PointsStep(_Rules):
+    at_least: int = Field(ge=0, description="The measure's value from which this step is reached")
+    points: int = Field(ge=0, le=100, description="Points given when this is the highest step reached")
 
 
 class PointsRule(_Rules):
-    rule: str = Field(min_length=1, max_length=60)
-    measure: Measure
-    steps: list[Step] = Field(min_length=1, max_length=20)
+    rule: str = Field(min_length=1, max_length=60, description="The rule's name, unique in the rule set")
+    measure: Measure = Field(description="The measure it looks at")
+    steps: list[PointsStep] = Field(min_length=1, max_length=20, description="Ascending steps")
 
     @field_validator("steps")
     @classmethod
-    def _ascending(cls, steps: list[Step]) -> list[Step]:
+    def _ascending(cls, steps: list[PointsStep]) -> list[PointsStep]:
         for lower, higher in zip(steps, steps[1:]):
             if higher.at_least <= lower.at_least or higher.points < lower.points:
                 raise ValueError("steps must go up: at_least strictly increasing, points never decreasing")
@@ -61,14 +61,14 @@ class PointsRule(_Rules):
 
 
 class GradeBand(_Rules):
-    grade: Grade
-    min_points: int = Field(ge=0)
+    grade: Grade = Field(description="The grade of this band")
+    min_points: int = Field(ge=0, description="Points from which a device gets it")
 
 
 class Condition(_Rules):
-    measure: Measure
-    at_least: int | None = Field(default=None, ge=0)
-    below: int | None = Field(default=None, ge=0)
+    measure: Measure = Field(description="The measure it looks at")
+    at_least: int | None = Field(default=None, ge=0, description="Holds when the measure is at least this")
+    below: int | None = Field(default=None, ge=0, description="Holds when the measure is below this")
 
     @model_validator(mode="after")
     def _one_bound(self) -> Condition:
@@ -79,22 +79,26 @@ class Condition(_Rules):
     def holds(self, value: int) -> bool:
         return value >= self.at_least if self.at_least is not None else value < self.below
 
+    def fact(self, value: int) -> Fact:
+        return Fact(measure=self.measure, value=value, at_least=self.at_least, below=self.below)
+
     def describe(self, value: int) -> str:
         bound = f">= {self.at_least}" if self.at_least is not None else f"< {self.below}"
         return f"{self.measure.value} {value} {bound}"
 
 
 class Cap(_Rules):
-    rule: str = Field(min_length=1, max_length=60)
-    at_most: Grade
-    when: list[Condition] = Field(min_length=1, max_length=10)
+    rule: str = Field(min_length=1, max_length=60, description="The cap's name, unique in the rule set")
+    at_most: Grade = Field(description="The highest grade a device can get when every condition holds")
+    when: list[Condition] = Field(min_length=1, max_length=10, description="Conditions, all of which must hold")
 
 
 class RuleSet(_Rules):
-    label: str = Field(min_length=1, max_length=200)
-    points: list[PointsRule] = Field(min_length=1, max_length=50)
-    grades: list[GradeBand] = Field(min_length=1, max_length=len(GRADE_ORDER))
-    caps: list[Cap] = Field(default=[], max_length=50)
+    label: str = Field(min_length=1, max_length=200, description="What the rule set is, in a line")
+    points: list[PointsRule] = Field(min_length=1, max_length=50, description="Rules that give points")
+    grades: list[GradeBand] = Field(min_length=1, max_length=len(GRADE_ORDER),
+                                    description="Bands of total points, from 0, in grade order D, C, B, A, Premium")
+    caps: list[Cap] = Field(default=[], max_length=50, description="Grades a device cannot exceed")
 
     @field_validator("grades")
     @classmethod
@@ -117,24 +121,43 @@ class RuleSet(_Rules):
         return self
 
 
+class RuleKind(StrEnum):
+    POINTS = "points"  # gave points
+    CAP = "cap"  # held the grade at most at a level
+
+
+class Fact(BaseModel):
+    """What a rule read, and the bound it compared it with (exactly one of at_least / below)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    measure: Measure = Field(description="The measure read")
+    value: int = Field(description="Its value on this device")
+    at_least: int | None = Field(default=None, description="The rule fired because value >= at_least")
+    below: int | None = Field(default=None, description="The rule fired because value < below")
+
+
 class FiredRule(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    rule: str
-    detail: str
-    points: int = 0
-    at_most: Grade | None = None
-    lowered_grade: bool = False
+    rule: str = Field(description="The rule's name in the rule set, e.g. cpu, hdd-at-most-B")
+    kind: RuleKind = Field(default=RuleKind.POINTS, description="points: it gave points; cap: it capped the grade")
+    facts: list[Fact] = Field(default=[], description="What it read and compared, so a page can say it in words "
+                                                      "(empty on grades given before facts were recorded)")
+    detail: str = Field(description="The same in a line of English, e.g. cpu_score 4200 >= 3500: +2")
+    points: int = Field(default=0, description="Points it gave (0 for a cap)")
+    at_most: Grade | None = Field(default=None, description="A cap: the highest grade it allows")
+    lowered_grade: bool = Field(default=False, description="A cap: whether it lowered the grade the points gave")
 
 
 class GradeOutcome(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    grade: Grade
-    points: int
-    grade_by_points: Grade
-    measures: dict[str, int]
-    fired: list[FiredRule]
+    grade: Grade = Field(description="The grade given")
+    points: int = Field(description="Total points of the points rules")
+    grade_by_points: Grade = Field(description="The grade the points alone gave, before caps")
+    measures: dict[Measure, int] = Field(description="Every measure, as read from the measured specs")
+    fired: list[FiredRule] = Field(description="Every rule that fired, points rules first, in rule set order")
 
 
 def measures_of(specs: DeviceSpecs) -> dict[str, int]:
@@ -164,7 +187,8 @@ def grade(rules: RuleSet, specs: DeviceSpecs) -> GradeOutcome:
         if reached:
             step = reached[-1]
             points += step.points
-            fired.append(FiredRule(rule=rule.rule, points=step.points,
+            fired.append(FiredRule(rule=rule.rule, kind=RuleKind.POINTS, points=step.points,
+                                   facts=[Fact(measure=rule.measure, value=value, at_least=step.at_least)],
                                    detail=f"{rule.measure.value} {value} >= {step.at_least}: +{step.points}"))
     by_points = [band.grade for band in rules.grades if points >= band.min_points][-1]
     result = by_points
@@ -174,10 +198,11 @@ def grade(rules: RuleSet, specs: DeviceSpecs) -> GradeOutcome:
             if lowered:
                 result = cap.at_most
             reasons = " and ".join(c.describe(measures[c.measure]) for c in cap.when)
-            fired.append(FiredRule(rule=cap.rule, at_most=cap.at_most, lowered_grade=lowered,
+            fired.append(FiredRule(rule=cap.rule, kind=RuleKind.CAP, at_most=cap.at_most, lowered_grade=lowered,
+                                   facts=[condition.fact(measures[condition.measure]) for condition in cap.when],
                                    detail=f"{reasons}: at most {cap.at_most.value}"))
     return GradeOutcome(grade=result, points=points, grade_by_points=by_points,
-                        measures={str(k): v for k, v in measures.items()}, fired=fired)
+                        measures=measures, fired=fired)
 
 
 def default_rule_set() -> RuleSet:

@@ -61,9 +61,9 @@ class SmartStatus(StrEnum):
 
 class DiagnosedDrive(_Report):
     serial_number: Code = Field(description="As read by the tool, or the workshop's label")
-    kind: DriveKind
-    size_gb: int = Field(gt=0, le=100_000)
-    smart_status: SmartStatus
+    kind: DriveKind = Field(description="hdd, ssd (SATA) or nvme: it decides which erasure techniques apply")
+    size_gb: int = Field(gt=0, le=100_000, description="Capacity in GB")
+    smart_status: SmartStatus = Field(description="What the drive's SMART self-assessment says")
 
     def as_drive(self) -> Drive:
         return Drive(kind=self.kind, size_gb=self.size_gb, serial_number=self.serial_number)
@@ -73,16 +73,16 @@ class Diagnosis(_Report):
     cpu_score: int = Field(ge=0, le=200_000, description="Measured CPU benchmark score (the grading uses it)")
     ram_gb: int | None = Field(default=None, gt=0, le=4096, description="Measured RAM; omitted: as declared")
     battery_health_pct: int | None = Field(ge=0, le=100, description="Required; null = the device has no battery")
-    screen: FunctionCheck
-    keyboard: FunctionCheck
-    trackpad: FunctionCheck
-    webcam: FunctionCheck
-    audio: FunctionCheck
-    ports: FunctionCheck
-    charger: FunctionCheck
+    screen: FunctionCheck = Field(description="Screen test")
+    keyboard: FunctionCheck = Field(description="Keyboard test (every key)")
+    trackpad: FunctionCheck = Field(description="Trackpad test")
+    webcam: FunctionCheck = Field(description="Webcam test")
+    audio: FunctionCheck = Field(description="Speakers, microphone and jack test")
+    ports: FunctionCheck = Field(description="USB, video and network ports test")
+    charger: FunctionCheck = Field(description="Charger test (absent: none came with the device)")
     keyboard_layout: KeyboardLayout | None = Field(default=None, description="e.g. fr-azerty")
     drives: list[DiagnosedDrive] = Field(min_length=1, max_length=16, description="Every drive found in the device")
-    notes: Note | None = None
+    notes: Note | None = Field(default=None, description="The workshop's words about the device, kept in refurb")
 
     @field_validator("drives")
     @classmethod
@@ -115,13 +115,32 @@ KINDS_OF = {
 }
 
 
+class ErasureMethod(BaseModel):
+    """A technique that applies to a kind of drive, and the NIST levels it can reach."""
+
+    model_config = ConfigDict(frozen=True)
+
+    technique: ErasureTechnique = Field(description="The technique")
+    levels: list[ErasureLevel] = Field(description="NIST SP 800-88 levels it can reach, weakest first")
+
+
+_LEVEL_ORDER = list(ErasureLevel)
+
+
+def erasure_methods(kind: DriveKind) -> list[ErasureMethod]:
+    """What a workshop may record for a drive of this kind (the rules `ErasureRecord` and the
+    work order check), so a client offers only these."""
+    return [ErasureMethod(technique=technique, levels=sorted(levels, key=_LEVEL_ORDER.index))
+            for technique, levels in _LEVELS_OF.items() if kind in KINDS_OF.get(technique, set(DriveKind))]
+
+
 CLOCK_SKEW = timedelta(minutes=5)
 
 
 class ErasureRecord(DriveErasure):
     """One erasure (or destruction) of one drive, named by the serial recorded at diagnosis."""
 
-    drive_serial: Code
+    drive_serial: Code = Field(description="The drive's serial_number as recorded at diagnosis")
 
     @field_validator("completed_at")
     @classmethod
@@ -146,19 +165,22 @@ class ErasureRecord(DriveErasure):
 
 
 class ErasureReport(_Report):
-    drives: list[ErasureRecord] = Field(min_length=1, max_length=16)
+    drives: list[ErasureRecord] = Field(min_length=1, max_length=16, description=(
+        "One record per drive erased (or destroyed) now: one drive, several or all; a failed attempt is "
+        "recorded and the drive waits for another"))
 
 
 class Part(_Report):
     name: Designation = Field(max_length=120, description="e.g. keyboard fr-azerty, charger 65 W")
-    cost_eur: Decimal = Field(ge=0, le=10_000, decimal_places=2)
+    cost_eur: Decimal = Field(ge=0, le=10_000, decimal_places=2, description="What the part cost, in euros")
 
 
 class RepairReport(_Report):
     """Repairs done; an empty list of parts says that none were needed (the step is still recorded)."""
 
-    parts: list[Part] = Field(default=[], max_length=50)
-    labour_cost_eur: Decimal = Field(default=Decimal("0.00"), ge=0, le=10_000, decimal_places=2)
+    parts: list[Part] = Field(default=[], max_length=50, description="Parts fitted; empty: nothing needed repairing")
+    labour_cost_eur: Decimal = Field(default=Decimal("0.00"), ge=0, le=10_000, decimal_places=2,
+                                     description="Labour, in euros")
     retested: dict[Function, FunctionCheck] = Field(default={}, description="Functions tested again after repair")
     new_battery_health_pct: int | None = Field(default=None, ge=0, le=100, description="After fitting a battery")
     ram_gb: int | None = Field(default=None, gt=0, le=4096, description="RAM after an upgrade")
@@ -166,7 +188,7 @@ class RepairReport(_Report):
         default=None, min_length=1, max_length=16,
         description="The drives fitted after repair, when storage changed (a destroyed drive must be replaced)",
     )
-    notes: Note | None = None
+    notes: Note | None = Field(default=None, description="The workshop's words about the repair, kept in refurb")
 
     @property
     def cost_eur(self) -> Decimal:
@@ -175,12 +197,13 @@ class RepairReport(_Report):
 
 class InstallationReport(_Report):
     os_name: Designation = Field(max_length=80, description="e.g. Linux Mint, Windows 11 Pro")
-    os_version: Designation | None = Field(default=None, max_length=40)
-    notes: Note | None = None
+    os_version: Designation | None = Field(default=None, max_length=40, description="e.g. 22, 24H2")
+    notes: Note | None = Field(default=None, description="The workshop's words about the installation")
 
 
 class ScrapReport(_Report):
-    reason: ScrapReason = Field(description="Why: " + ", ".join(r.value for r in ScrapReason))
-    recycling_channel: RecyclingChannel = Field(description=", ".join(c.value for c in RecyclingChannel))
+    reason: ScrapReason = Field(description="Why the device will not be reused")
+    recycling_channel: RecyclingChannel = Field(description="Where it goes: the eco-organism's WEEE take-back, "
+                                                            "a certified recycler or the manufacturer")
     harvested_parts: list[Designation] = Field(default=[], max_length=50, description="Parts kept for other repairs")
     note: Note | None = Field(default=None, description="The workshop's words, kept in refurb")

@@ -17,7 +17,7 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from shared.errors import RuleViolation
 from shared.events.certificates import canonical_certificate_content, certificate_id, certificate_sha256
@@ -26,6 +26,7 @@ from shared.events.vocabulary import (
     DeviceSpecs,
     DeviceType,
     Drive,
+    DriveKind,
     ErasureLevel,
     FaultCategory,
     FunctionalSummary,
@@ -36,16 +37,20 @@ from refurb.domain.grading import GradeOutcome, RuleSet, grade
 from refurb.domain.reports import (
     KINDS_OF,
     Diagnosis,
+    ErasureMethod,
     ErasureRecord,
     Function,
     FunctionCheck,
     InstallationReport,
     RepairReport,
     ScrapReport,
+    erasure_methods,
 )
 
 
 class Step(StrEnum):
+    """A refurbishment step, in the order they are recorded."""
+
     DIAGNOSIS = "diagnosis"
     ERASURE = "erasure"
     REPAIR = "repair"
@@ -55,8 +60,57 @@ class Step(StrEnum):
 
 
 class WorkOrderKind(StrEnum):
+    """refurbishment: a donated device's first pass; warranty: a sold device brought back."""
+
     REFURBISHMENT = "refurbishment"
     WARRANTY = "warranty"
+
+
+class Action(StrEnum):
+    """What a workshop can record on a work order: a step, or scrapping it."""
+
+    DIAGNOSIS = "diagnosis"
+    ERASURE = "erasure"
+    REPAIR = "repair"
+    INSTALLATION = "installation"
+    GRADE = "grade"
+    READY = "ready"
+    SCRAP = "scrap"
+
+
+class StepState(StrEnum):
+    DONE = "done"
+    DUE = "due"  # the one to record now
+    TO_DO = "to_do"  # after the one due
+    SKIPPED = "skipped"  # never done: the work order was scrapped first
+
+
+class StepProgress(BaseModel):
+    """One step of the current cycle's route, in order."""
+
+    step: Step = Field(description="The step")
+    state: StepState = Field(description="done, due (the one to record now), to_do, or skipped (scrapped before)")
+    done_at: datetime | None = Field(default=None, description="When it was recorded")
+    done_by: str | None = Field(default=None, description="The partner that recorded it")
+
+
+class DriveState(StrEnum):
+    TO_ERASE = "to_erase"  # no record yet
+    FAILED = "failed"  # its latest attempt failed: erase it again or destroy it
+    ERASED = "erased"
+    DESTROYED = "destroyed"
+
+
+class DriveToErase(BaseModel):
+    """A drive found at diagnosis, where its erasure stands and what may be recorded for it."""
+
+    serial_number: str = Field(description="As recorded at diagnosis; an erasure record names it in drive_serial")
+    kind: DriveKind = Field(description="Its kind, which decides the techniques that apply")
+    size_gb: int = Field(description="Capacity in GB")
+    state: DriveState = Field(description="to_erase, failed (erase again or destroy), erased or destroyed")
+    attempts: int = Field(description="Erasure records so far, failed ones included")
+    methods: list[ErasureMethod] = Field(description="The techniques that apply to its kind, each with the levels "
+                                                     "it can reach (anything else is refused)")
 
 
 ROUTES: dict[WorkOrderKind, tuple[Step, ...]] = {
@@ -66,6 +120,8 @@ ROUTES: dict[WorkOrderKind, tuple[Step, ...]] = {
 
 
 class WorkOrderStatus(StrEnum):
+    """An open work order awaits a step (awaiting_<step>); a closed one is ready or scrapped."""
+
     AWAITING_DIAGNOSIS = "awaiting_diagnosis"
     AWAITING_ERASURE = "awaiting_erasure"
     AWAITING_REPAIR = "awaiting_repair"
@@ -94,10 +150,10 @@ class ErasureCertificate(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    certificate_id: str
-    device_id: str
-    drives: list[DriveErasure]
-    sha256: str
+    certificate_id: str = Field(description="Stable id, derived from the device and the content")
+    device_id: str = Field(description="The device erased")
+    drives: list[DriveErasure] = Field(description="The passing record of each drive, in diagnosis order")
+    sha256: str = Field(description="SHA-256 of the canonical JSON of {device_id, drives}")
 
     def content(self) -> dict:
         return {"device_id": self.device_id, "drives": [d.model_dump(mode="json") for d in self.drives]}
@@ -115,34 +171,34 @@ def issue_certificate(device_id: str, drives: list[DriveErasure]) -> ErasureCert
 
 
 class Repair(RepairReport):
-    cycle: int
+    cycle: int = Field(description="0: refurbishment; 1, 2…: the warranty return it belongs to")
 
 
 class GradeRecord(GradeOutcome):
-    rule_set_version: int
-    rule_set_label: str
+    rule_set_version: int = Field(description="The version of the grading rules used (0: the shipped ones)")
+    rule_set_label: str = Field(description="That rule set's label")
 
 
 class WarrantyClaim(BaseModel):
-    claim_id: str
-    claim_reference: str
-    sale_id: str
-    fault_category: FaultCategory
-    opened_at: datetime
-    cycle: int
+    claim_id: str = Field(description="The claim's id in sales")
+    claim_reference: str = Field(description="The reference the point of sale gave, e.g. pos-1-2026-000001-W1")
+    sale_id: str = Field(description="The sale it is about")
+    fault_category: FaultCategory = Field(description="What the device does wrong")
+    opened_at: datetime = Field(description="When the point of sale opened it")
+    cycle: int = Field(description="The warranty cycle that answers it")
 
 
 class Scrap(ScrapReport):
-    at_step: Step
+    at_step: Step = Field(description="The step that was due when the device was scrapped")
 
 
 class Milestone(BaseModel):
     """One line of the work order's history: a step done, an assignment, an opening."""
 
-    what: str  # a Step value, or opened / assigned / unassigned / reopened / scrapped
-    at: datetime
-    by: str | None = None
-    cycle: int = 0
+    what: str = Field(description="A step's name, or opened, assigned, unassigned, reopened, scrapped")
+    at: datetime = Field(description="When")
+    by: str | None = Field(default=None, description="The partner that did it (none: the system)")
+    cycle: int = Field(default=0, description="0: refurbishment; 1, 2…: a warranty return")
 
 
 # History lines after which a workshop's clock starts (see `step_durations`).
@@ -150,35 +206,50 @@ _CLOCK_STARTS = {"opened", "assigned", "reopened"}
 _STEP_NAMES = {step.value for step in Step}
 
 
-class WorkOrder(BaseModel):
-    device_id: str
-    device_type: DeviceType
-    provenance: Provenance
-    donor_id: str | None = None
-    serial_number: str | None = None
-    make: str | None = None
-    model: str | None = None
-    asset_tag: str | None = None
-    declared_specs: DeviceSpecs
-    specs: DeviceSpecs  # as measured and repaired; DeviceReady carries it
-    kind: WorkOrderKind = WorkOrderKind.REFURBISHMENT
-    cycle: int = 0  # 0: refurbishment, then one per warranty return
-    status: WorkOrderStatus = WorkOrderStatus.AWAITING_DIAGNOSIS
-    opened_at: datetime
-    closed_at: datetime | None = None
-    workshop_id: str | None = None
-    diagnosis: Diagnosis | None = None
-    functions: dict[Function, FunctionCheck] = {}
-    battery_health_pct: int | None = None
-    erasures: list[DriveErasure] = []  # every attempt, failed ones included
-    certificate: ErasureCertificate | None = None
-    repairs: list[Repair] = []
-    installation: InstallationReport | None = None
-    grade: GradeRecord | None = None
-    scrap: Scrap | None = None
-    claims: list[WarrantyClaim] = []
-    history: list[Milestone] = []
-    version: int = 0
+class WorkOrderRecord(BaseModel):
+    """What a work order holds, as stored; `WorkOrder` adds the state machine, and the API's view
+    what the state machine says about it."""
+
+    device_id: str = Field(description="The device's id in intake")
+    label_code: str | None = Field(default=None, description="The code on the device's label, e.g. SV-7K2M-Q9TX "
+                                                             "(none on work orders opened before it was kept)")
+    device_type: DeviceType = Field(description="What kind of device")
+    provenance: Provenance = Field(description="Who gave it, and the département it came from")
+    donor_id: str | None = Field(default=None, description="The donor partner")
+    serial_number: str | None = Field(default=None, description="The maker's serial number")
+    make: str | None = Field(default=None, description="The maker, e.g. HP")
+    model: str | None = Field(default=None, description="The model, e.g. EliteBook 840 G5")
+    asset_tag: str | None = Field(default=None, description="The donor's inventory tag")
+    declared_specs: DeviceSpecs = Field(description="The specs the warehouse declared at reception")
+    specs: DeviceSpecs = Field(description="The specs as measured at diagnosis and changed by repairs: "
+                                           "grading and DeviceReady use these")
+    kind: WorkOrderKind = Field(default=WorkOrderKind.REFURBISHMENT,
+                                description="refurbishment, or warranty once a sold device came back")
+    cycle: int = Field(default=0, description="0: refurbishment, then one per warranty return")
+    status: WorkOrderStatus = Field(default=WorkOrderStatus.AWAITING_DIAGNOSIS,
+                                    description="awaiting_<the step due>, then ready or scrapped")
+    opened_at: datetime = Field(description="When the device was received and the work order opened")
+    closed_at: datetime | None = Field(default=None, description="When it became ready or was scrapped")
+    workshop_id: str | None = Field(default=None, description="The workshop it is assigned to (none: unassigned)")
+    diagnosis: Diagnosis | None = Field(default=None, description="What the diagnosis step recorded")
+    functions: dict[Function, FunctionCheck] = Field(default={}, description="Each function as last tested "
+                                                                             "(diagnosis, then repairs)")
+    battery_health_pct: int | None = Field(default=None, description="Battery health as last measured, in %")
+    erasures: list[DriveErasure] = Field(default=[], description="What the erasure step recorded: every attempt, "
+                                                                "failed ones included, in the order recorded")
+    certificate: ErasureCertificate | None = Field(default=None, description="Issued once every drive is erased "
+                                                                             "or destroyed")
+    repairs: list[Repair] = Field(default=[], description="What each repair step recorded (one per cycle)")
+    installation: InstallationReport | None = Field(default=None, description="What the installation step recorded")
+    grade: GradeRecord | None = Field(default=None, description="What the grade step computed, with the rules "
+                                                                "that fired")
+    scrap: Scrap | None = Field(default=None, description="Why and how the device was scrapped")
+    claims: list[WarrantyClaim] = Field(default=[], description="Warranty claims that brought it back")
+    history: list[Milestone] = Field(default=[], description="Every step, assignment and reopening, in order")
+    version: int = Field(default=0, description="Changes with every write")
+
+
+class WorkOrder(WorkOrderRecord):
 
     # --- the state machine -------------------------------------------------------------------
 
@@ -216,6 +287,47 @@ class WorkOrder(BaseModel):
             self.status, self.closed_at = WorkOrderStatus.READY, now
         else:
             self.status = awaiting(following)
+
+    def allowed_actions(self) -> list[Action]:
+        """What may be recorded now: the step due, and scrapping, while the work order is open."""
+        if not self.status.is_open:
+            return []
+        return [Action(self.next_step.value), Action.SCRAP]
+
+    def progress(self) -> list[StepProgress]:
+        """The current cycle's steps in order, each done (when, by whom), due, to do or skipped."""
+        done = {m.what: m for m in self.history if m.cycle == self.cycle and m.what in _STEP_NAMES}
+        lines = []
+        for step in ROUTES[self.kind]:
+            milestone = done.get(step.value)
+            if milestone is not None:
+                lines.append(StepProgress(step=step, state=StepState.DONE, done_at=milestone.at, done_by=milestone.by))
+            elif self.status is WorkOrderStatus.SCRAPPED:
+                lines.append(StepProgress(step=step, state=StepState.SKIPPED))
+            else:
+                lines.append(StepProgress(step=step, state=StepState.DUE if step is self.next_step else StepState.TO_DO))
+        return lines
+
+    def drives_to_erase(self) -> list[DriveToErase]:
+        """Each drive found at diagnosis: where its erasure stands and the methods allowed for it."""
+        if self.diagnosis is None:
+            return []
+        final, attempts = self._final_erasures(), {}
+        for record in self.erasures:
+            attempts[record.drive_serial] = attempts.get(record.drive_serial, 0) + 1
+        drives = []
+        for drive in self.diagnosis.drives:
+            record = final.get(drive.serial_number)
+            if record is None:
+                state = DriveState.TO_ERASE
+            elif not record.passed:
+                state = DriveState.FAILED
+            else:
+                state = DriveState.DESTROYED if record.level is ErasureLevel.DESTROY else DriveState.ERASED
+            drives.append(DriveToErase(serial_number=drive.serial_number, kind=drive.kind, size_gb=drive.size_gb,
+                                       state=state, attempts=attempts.get(drive.serial_number, 0),
+                                       methods=erasure_methods(drive.kind)))
+        return drives
 
     # --- steps ---------------------------------------------------------------------------------
 

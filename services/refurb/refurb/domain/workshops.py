@@ -23,7 +23,7 @@ class WorkshopRegistration(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None, max_length=120)
+    name: str | None = Field(default=None, max_length=120, description="The workshop's name, e.g. Atelier Rennes")
     territories: list[str] = Field(min_length=1, max_length=120, description="Département codes served, e.g. 35")
     capacity: int = Field(ge=0, le=100_000, description="Open work orders the workshop can hold")
 
@@ -37,12 +37,12 @@ class WorkshopRegistration(BaseModel):
 
 
 class Workshop(BaseModel):
-    workshop_id: str
-    name: str | None = None
-    territories: list[str]
-    capacity: int
-    open_orders: int = 0
-    version: int = 0
+    workshop_id: str = Field(description="The workshop partner's id")
+    name: str | None = Field(default=None, description="Its name")
+    territories: list[str] = Field(description="Département codes it serves")
+    capacity: int = Field(description="Open work orders it can hold")
+    open_orders: int = Field(default=0, description="Open work orders it holds now")
+    version: int = Field(default=0, description="Changes with every write")
 
     @property
     def free(self) -> int:

@@ -22,11 +22,27 @@ from shared.paging import DEFAULT_LIMIT, Cursor, Limit, Page
 
 from refurb import workflow
 from refurb.access import ROUTES, work_order_ownership, workshop_ownership
-from refurb.adapters.repository import RefurbRepository, StoredRuleSet
+from refurb.adapters.repository import RefurbRepository
 from refurb.domain.grading import RuleSet
 from refurb.domain.reports import Diagnosis, ErasureReport, InstallationReport, RepairReport, ScrapReport
-from refurb.domain.work_orders import ErasureCertificate, WorkOrder, WorkOrderStatus
-from refurb.domain.workshops import Workshop, WorkshopRegistration
+from refurb.domain.work_orders import WorkOrderStatus
+from refurb.domain.workshops import WorkshopRegistration
+from refurb.handlers.views import (
+    CertificateDocument,
+    FiguresView,
+    Health,
+    QueuePage,
+    RulesView,
+    UnassignedPage,
+    WorkOrderView,
+    WorkshopsPage,
+    WorkshopView,
+    certificate_document,
+    queue_line,
+    rules_view,
+    work_order_view,
+    workshop_view,
+)
 
 app = ServiceApi("refurb", ROUTES)
 # One repository per warm function; its boto3 client is made on first use.
@@ -35,12 +51,15 @@ repository = functools.cache(RefurbRepository)
 # The figures list every day of their period: a period of centuries would not fit in one answer.
 MAX_FIGURES_DAYS = 366
 PARTNER_ID = r"^[a-z0-9][a-z0-9._-]{0,79}$"
-WorkshopId = Annotated[str, Path(pattern=PARTNER_ID)]
+WorkshopId = Annotated[str, Path(pattern=PARTNER_ID, description="The workshop partner's id")]
+DeviceId = Annotated[str, Path(description="The device's id (intake's)")]
+QueueStatus = Annotated[WorkOrderStatus | None, Query(description=(
+    "Only this status (omit: every open work order, oldest first; ready and scrapped: newest first)"))]
 
 
 class Assignment(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    workshop_id: str = Field(pattern=PARTNER_ID)
+    workshop_id: str = Field(pattern=PARTNER_ID, description="The workshop to give the work order to")
 
 
 class NoBody(BaseModel):
@@ -49,72 +68,42 @@ class NoBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-def view(order: WorkOrder) -> dict[str, Any]:
-    return {
-        **order.model_dump(mode="json"),
-        "next_step": order.next_step.value if order.next_step else None,
-        "erasure_pending": order.erasure_pending(),
-    }
-
-
-def queue_line(order: WorkOrder) -> dict[str, Any]:
-    return {
-        "device_id": order.device_id, "status": order.status.value, "kind": order.kind.value,
-        "next_step": order.next_step.value if order.next_step else None, "device_type": order.device_type.value,
-        "make": order.make, "model": order.model, "serial_number": order.serial_number,
-        "territory": order.provenance.territory, "opened_at": order.opened_at.isoformat(),
-    }
-
-
 def _own_workshop(workshop_id: str) -> None:
     """A workshop sees its own record, queue and figures: another workshop's do not exist for it."""
     app.require_reach(workshop_ownership(workshop_id), f"no workshop {workshop_id}")
 
 
-def _rules_view(stored: StoredRuleSet) -> dict[str, Any]:
-    return {
-        "version": stored.version,
-        "loaded_at": stored.loaded_at.isoformat() if stored.loaded_at else None,
-        "loaded_by": stored.loaded_by,
-        "rules": stored.rules.model_dump(mode="json"),
-    }
-
-
 @app.get("/health")
-def health() -> dict[str, str]:
-    return {"service": "refurb", "status": "ok"}
+def health() -> Health:
+    return Health(service="refurb", status="ok")
 
 
 # --- workshops (registered by administrators) --------------------------------------------------
 
 @app.put("/workshops/<workshop_id>")
-def register_workshop(workshop_id: WorkshopId, registration: WorkshopRegistration) -> dict[str, Any]:
+def register_workshop(workshop_id: WorkshopId, registration: WorkshopRegistration) -> WorkshopView:
     workshop = workflow.register_workshop(repository(), workshop_id, registration)
     logger.info("workshop registered", extra={"workshop_id": workshop_id, "capacity": workshop.capacity})
-    return _workshop_view(workshop)
+    return workshop_view(workshop)
 
 
 @app.get("/workshops")
-def list_workshops(cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT) -> dict[str, Any]:
-    return repository().workshops_page(cursor, limit).body(_workshop_view)
+def list_workshops(cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT) -> WorkshopsPage:
+    return repository().workshops_page(cursor, limit).body(workshop_view)
 
 
 @app.get("/workshops/<workshop_id>")
-def get_workshop(workshop_id: WorkshopId) -> dict[str, Any]:
+def get_workshop(workshop_id: WorkshopId) -> WorkshopView:
     _own_workshop(workshop_id)
     workshop = repository().get_workshop(workshop_id)
     if workshop is None:
         raise NotFound(f"no workshop {workshop_id}")
-    return _workshop_view(workshop)
-
-
-def _workshop_view(workshop: Workshop) -> dict[str, Any]:
-    return {**workshop.model_dump(mode="json", exclude={"version"}), "free": workshop.free}
+    return workshop_view(workshop)
 
 
 @app.get("/workshops/<workshop_id>/queue")
-def workshop_queue(workshop_id: WorkshopId, status: Annotated[WorkOrderStatus | None, Query()] = None,
-                   cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT) -> dict[str, Any]:
+def workshop_queue(workshop_id: WorkshopId, status: QueueStatus = None,
+                   cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT) -> QueuePage:
     _own_workshop(workshop_id)
     page = repository().queue(workshop_id, status, cursor=cursor, limit=limit)
     if status is None:
@@ -125,8 +114,8 @@ def workshop_queue(workshop_id: WorkshopId, status: Annotated[WorkOrderStatus | 
 
 
 @app.get("/unassigned-work-orders")
-def unassigned_queue(status: Annotated[WorkOrderStatus | None, Query()] = None,
-                     cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT) -> dict[str, Any]:
+def unassigned_queue(status: QueueStatus = None,
+                     cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT) -> UnassignedPage:
     page = repository().queue(None, status, cursor=cursor, limit=limit)
     return page.body(queue_line, status=status.value if status else "open")
 
@@ -135,7 +124,7 @@ def unassigned_queue(status: Annotated[WorkOrderStatus | None, Query()] = None,
 def workshop_figures(workshop_id: WorkshopId,
                      since: Annotated[date | None, Query(description="First day, YYYY-MM-DD (default: 30 days ago)")] = None,
                      until: Annotated[date | None, Query(description="Last day, YYYY-MM-DD (default: today)")] = None,
-                     ) -> dict[str, Any]:
+                     ) -> FiguresView:
     _own_workshop(workshop_id)
     until = until or workflow.now().date()
     if since is None:  # the last 30 days (a date near year 1 has fewer before it)
@@ -150,14 +139,14 @@ def workshop_figures(workshop_id: WorkshopId,
 # --- work orders -------------------------------------------------------------------------------
 
 @app.get("/work-orders/<device_id>")
-def get_work_order(device_id: str) -> dict[str, Any]:
+def get_work_order(device_id: DeviceId) -> WorkOrderView:
     order = workflow.load_order(repository(), device_id)
     workflow.check_access(order, app.partner())
-    return view(order)
+    return work_order_view(order)
 
 
 @app.get("/work-orders/<device_id>/certificate")
-def get_certificate(device_id: str) -> dict[str, Any]:
+def get_certificate(device_id: DeviceId) -> CertificateDocument:
     """The erasure certificate: the assigned workshop, administrators and the donor may read it."""
     order = workflow.load_order(repository(), device_id)
     app.require_reach(work_order_ownership(order), f"no work order for device {device_id}")
@@ -167,88 +156,78 @@ def get_certificate(device_id: str) -> dict[str, Any]:
     return certificate_document(order.certificate)
 
 
-def certificate_document(certificate: ErasureCertificate) -> dict[str, Any]:
-    return {
-        "certificate_id": certificate.certificate_id,
-        "content": certificate.content(),
-        "sha256": certificate.sha256,
-        "canonical_form": "sha256 of the content as UTF-8 JSON with keys sorted, no whitespace, non-ASCII "
-                          "escaped (Python: json.dumps(content, sort_keys=True, separators=(',', ':')))",
-        "canonical_length": len(certificate.canonical()),
-    }
-
-
 @app.post("/work-orders/<device_id>/assignment")
 @app.replayable
-def assign_work_order(device_id: str, assignment: Assignment) -> dict[str, Any]:
-    return view(workflow.assign(repository(), device_id, assignment.workshop_id, app.partner()))
+def assign_work_order(device_id: DeviceId, assignment: Assignment) -> WorkOrderView:
+    return work_order_view(workflow.assign(repository(), device_id, assignment.workshop_id, app.partner()))
 
 
 @app.post("/work-orders/<device_id>/diagnosis")
 @app.replayable
-def record_diagnosis(device_id: str, report: Diagnosis) -> dict[str, Any]:
-    return view(workflow.diagnose(repository(), device_id, app.partner(), report))
+def record_diagnosis(device_id: DeviceId, report: Diagnosis) -> WorkOrderView:
+    return work_order_view(workflow.diagnose(repository(), device_id, app.partner(), report))
 
 
 @app.post("/work-orders/<device_id>/erasure")
 @app.replayable
-def record_erasure(device_id: str, report: ErasureReport) -> dict[str, Any]:
+def record_erasure(device_id: DeviceId, report: ErasureReport) -> WorkOrderView:
     partner = app.partner()
-    return view(workflow.record_erasure(repository(), device_id, partner, report, app.correlation_id()))
+    return work_order_view(workflow.record_erasure(repository(), device_id, partner, report, app.correlation_id()))
 
 
 @app.post("/work-orders/<device_id>/repair")
 @app.replayable
-def record_repair(device_id: str, report: RepairReport) -> dict[str, Any]:
-    return view(workflow.record_repair(repository(), device_id, app.partner(), report))
+def record_repair(device_id: DeviceId, report: RepairReport) -> WorkOrderView:
+    return work_order_view(workflow.record_repair(repository(), device_id, app.partner(), report))
 
 
 @app.post("/work-orders/<device_id>/installation")
 @app.replayable
-def record_installation(device_id: str, report: InstallationReport) -> dict[str, Any]:
-    return view(workflow.record_installation(repository(), device_id, app.partner(), report))
+def record_installation(device_id: DeviceId, report: InstallationReport) -> WorkOrderView:
+    return work_order_view(workflow.record_installation(repository(), device_id, app.partner(), report))
 
 
 @app.post("/work-orders/<device_id>/grade")
 @app.replayable
-def record_grade(device_id: str, body: NoBody | None = None) -> dict[str, Any]:
-    return view(workflow.record_grade(repository(), device_id, app.partner()))
+def record_grade(device_id: DeviceId, body: NoBody | None = None) -> WorkOrderView:
+    return work_order_view(workflow.record_grade(repository(), device_id, app.partner()))
 
 
 @app.post("/work-orders/<device_id>/ready")
 @app.replayable
-def mark_ready(device_id: str, body: NoBody | None = None) -> dict[str, Any]:
+def mark_ready(device_id: DeviceId, body: NoBody | None = None) -> WorkOrderView:
     order = workflow.mark_ready(repository(), device_id, app.partner(), app.correlation_id())
     logger.info("device ready", extra={"device_id": device_id, "kind": order.kind.value,
                                        "grade": order.grade.grade if order.grade else None})
-    return view(order)
+    return work_order_view(order)
 
 
 @app.post("/work-orders/<device_id>/scrap")
 @app.replayable
-def scrap(device_id: str, report: ScrapReport) -> dict[str, Any]:
+def scrap(device_id: DeviceId, report: ScrapReport) -> WorkOrderView:
     partner = app.partner()
-    return view(workflow.scrap(repository(), device_id, partner, report, app.correlation_id()))
+    return work_order_view(workflow.scrap(repository(), device_id, partner, report, app.correlation_id()))
 
 
 # --- grading rules (data, loaded by administrators) ----------------------------------------------
 
 @app.get("/grading-rules")
-def get_grading_rules() -> dict[str, Any]:
-    return _rules_view(workflow.active_rules(repository()))
+def get_grading_rules() -> RulesView:
+    return rules_view(workflow.active_rules(repository()))
 
 
 @app.get("/grading-rules/<version>")
-def get_grading_rules_version(version: Annotated[int, Path(ge=0)]) -> dict[str, Any]:
-    return _rules_view(workflow.rules_version(repository(), version))
+def get_grading_rules_version(
+        version: Annotated[int, Path(ge=0, description="A version; 0 is the shipped rule set")]) -> RulesView:
+    return rules_view(workflow.rules_version(repository(), version))
 
 
 @app.put("/grading-rules")
 @app.replayable
-def load_grading_rules(rules: RuleSet) -> dict[str, Any]:
+def load_grading_rules(rules: RuleSet) -> RulesView:
     stored = workflow.load_rules(repository(), rules, app.partner())
     logger.info("grading rules loaded", extra={"version": stored.version})
-    return _rules_view(stored)
+    return rules_view(stored)
 
 
 @entry_point

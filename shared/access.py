@@ -98,9 +98,10 @@ def public(kind: str | None = None, note: str = "") -> Access:
     return Access(grants={}, kind=kind, public=True, note=note)
 
 
-# The OpenAPI document every service serves to its partners.
-OPENAPI_ROUTE = "GET /openapi"
-OPENAPI_ACCESS = every_role(note="the service's OpenAPI document")
+# The OpenAPI document every service serves: public, so that a tool (or a person choosing how
+# to integrate) reads it before holding a key; it says nothing the routes do not refuse anyway.
+OPENAPI_ROUTE = "GET /openapi.json"
+OPENAPI_ACCESS = public(note="the service's OpenAPI document")
 
 
 class UndeclaredRoute(LookupError):
@@ -111,6 +112,30 @@ def route_key(method: str, rule: str) -> str:
     """Powertools' `/lots/<lot_id>` → the OpenAPI form `/lots/{lot_id}`, with the method."""
     path = re.sub(r"<([^>]+)>", r"{\1}", rule)
     return f"{method.upper()} {path}"
+
+
+_REACH_PHRASE = {
+    Reach.ALL: "every {kind}",
+    Reach.OWN: "its own {kind}s only",
+    Reach.TERRITORY: "the {kind}s of its territory only",
+}
+
+
+def who_may_call(access: Access) -> str:
+    """The route's rule in a sentence or two, for its OpenAPI operation: who may call it, how far each reaches."""
+    if access.public:
+        return f"Public: no key needed — {access.note}." if access.note else "Public: no key needed."
+    callers = []
+    for role in ROLES_IN_ORDER:
+        reach = Reach.ALL if role is Role.ADMIN else access.grants.get(role)
+        if reach is None:
+            continue
+        reaches = _REACH_PHRASE[reach].format(kind=access.kind)
+        callers.append(role.value if access.kind is None else f"{role.value} ({reaches})")
+    sentence = "Who may call it: " + ", ".join(callers) + (f" — {access.note}." if access.note else ".")
+    if any(reach is not Reach.ALL for reach in access.grants.values()):
+        sentence += " An object out of the caller's reach answers 404, as if it did not exist."
+    return sentence
 
 
 def check_role(access: Access, partner: Partner) -> Partner:

@@ -4,20 +4,22 @@ Each service has one proxy route on the HTTP API (`ANY /<service>/{proxy+}`); th
 strips that prefix, validates bodies and parameters against the pydantic models of the
 route signatures (422 naming the field), and maps the shared errors to status codes.
 
-Each service serves its OpenAPI document at `GET /<service>/openapi?format=json` (any partner's
-key). Every operation in it lists the statuses the route can answer: its success, and the
-refusals this module and the route's access rule make possible (`documented_responses`), each
-with the one error body (`ErrorBody`).
+Each service serves its OpenAPI document at `GET /<service>/openapi.json`, without a key (its
+own route in template.yaml). Every operation in it says who may call it (from the access table),
+needs the bearer scheme unless it is public, and lists the statuses the route can answer: its
+success, and the refusals this module and the route's access rule make possible
+(`documented_responses`), each with the one error body (`ErrorBody`).
 """
 
 from __future__ import annotations
 
 import functools
 import inspect
+import json
 import re
 from http import HTTPStatus
 from collections.abc import Mapping
-from typing import Any, Callable
+from typing import Annotated, Any, Callable
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.middlewares.openapi_validation import OpenAPIRequestValidationMiddleware
@@ -25,7 +27,8 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
 )
-from aws_lambda_powertools.event_handler.openapi.models import Server
+from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, Server
+from aws_lambda_powertools.event_handler.openapi.params import Header
 from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
@@ -43,14 +46,20 @@ from shared.access import (
     check_role,
     require_reach,
     route_key,
+    who_may_call,
 )
 from shared.errors import BadHeader, Forbidden, InvalidInput, NotFound, RuleViolation, Unauthenticated
 from shared.events.vocabulary import ID_PATTERN
 from shared.idempotency import IDEMPOTENCY_WINDOW_SECONDS, persistence_layer
 from shared.outbox import ConcurrencyConflict
-from shared.partners import Partner, partner_from_authorizer
+from shared.partners import Partner, Role, partner_from_authorizer
 
 IDEMPOTENCY_KEY_HEADER = "idempotency-key"
+_IDEMPOTENCY_PARAMETER = "idempotency_key"  # the header, as Powertools names a parameter
+IdempotencyKey = Annotated[str | None, Header(description=(
+    "Any unique string (a UUID) to make a retry safe: the same key with the same body answers the first "
+    f"answer again and changes nothing, for {IDEMPOTENCY_WINDOW_SECONDS // 86400} days; the same key with another "
+    "body is a 422, while the first is still running a 409"))]
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 METHODS_WITH_A_BODY = frozenset({"POST", "PUT", "PATCH"})
 
@@ -70,15 +79,18 @@ _STATUS_OF: dict[type[Exception], tuple[HTTPStatus, str | None]] = {
 
 
 class Problem(BaseModel):
+    """One invalid field of a request."""
+
     loc: list[str | int] = Field(description="Where: body, query or path, then the field")
-    msg: str = Field(description="What is wrong with it")
-    type: str = Field(description="The kind of problem, e.g. missing, string_too_long")
+    msg: str = Field(description="What is wrong with it, in English")
+    type: str = Field(description="The kind of problem, as pydantic names it (missing, string_too_long, …): "
+                                  "an open list, for programs that react to some of them")
 
 
 class ErrorBody(BaseModel):
     """Every refusal. The HTTP API's own 401 (no key) and 403 (a key nobody holds) carry only `message`."""
 
-    message: str = Field(description="What was refused and why, naming the field when one is at fault")
+    message: str = Field(description="What was refused and why, in English, naming the field when one is at fault")
     error: str = Field("", description="The status' phrase")
     detail: list[Problem] = Field(default_factory=list, description="Each invalid field (a 422 on the request's shape)")
 
@@ -88,13 +100,21 @@ ERROR_CONTENT = {"content": {content_types.APPLICATION_JSON: {"model": ErrorBody
 
 _REFUSALS: dict[int, str] = {
     400: "A malformed header (X-Correlation-Id)",
-    401: "No API key",
-    403: "A key no partner holds, or a role the route does not grant",
+    401: "No Authorization header (neither an API key nor an ID token)",
+    403: "A key or token no partner holds, or a role the route does not grant",
     404: "No such object, or not within the caller's reach",
     409: "Refused in the object's current state, a concurrent change, or an Idempotency-Key in progress",
     415: "A body that is not application/json",
     422: "A value that is invalid, or values that make no sense together",
 }
+
+
+# How every route but the public ones is called: one scheme for both kinds of caller.
+BEARER = "bearer"
+SECURITY_SCHEMES = {BEARER: HTTPBearer(description=(
+    "`Authorization: Bearer <token>`, where the token is either a partner system's API key (issued by an "
+    "administrator, see the access API) or a person's Cognito ID token (from the portal's login). Both give the "
+    "same identity to the routes: a partner id, its role and its territory."))}
 
 
 def documented_responses(method: str, rule: str, access: Access, success: int,
@@ -166,8 +186,8 @@ class ServiceApi(APIGatewayHttpResolver):
         super().__init__(enable_validation=True, strip_prefixes=[f"/{service}"])
         self._request_validation_middleware = _JsonBodiesOnly()
         self.service = service
-        # The document's paths lack the prefix the HTTP API routes on: its server says it.
-        self.enable_swagger(path="/openapi", title=f"Seconde Vie — {service} API", servers=[Server(url=f"/{service}")])
+        self._document: str | None = None
+        self.get(OPENAPI_ROUTE.split(" ", 1)[1], include_in_schema=False)(self._serve_document)
         for error_class, (status, message) in _STATUS_OF.items():
             self.exception_handler(error_class)(
                 lambda error, status=status, message=message: error_response(status, message or str(error))
@@ -199,12 +219,21 @@ class ServiceApi(APIGatewayHttpResolver):
         options = inspect.signature(super().route).bind(rule, method, *args, **kwargs)
         options.apply_defaults()
         if len(methods) == 1:
+            access = self.access[keys[0]]
             options.arguments["responses"] = documented_responses(
-                methods[0].upper(), rule, self.access[keys[0]], options.arguments["status_code"],
+                methods[0].upper(), rule, access, options.arguments["status_code"],
                 options.arguments["responses"])
-        register = super().route(*options.args, **options.kwargs)
+            if not access.public:
+                options.arguments["security"] = [{BEARER: []}]
 
         def decorator(func: Callable) -> Callable:
+            if len(methods) == 1:
+                written = options.arguments["description"] or inspect.getdoc(func)
+                options.arguments["summary"] = options.arguments["summary"] or _operation_summary(
+                    written, self.access[keys[0]])
+                options.arguments["description"] = _operation_description(written, self.access[keys[0]])
+            register = super(ServiceApi, self).route(*options.args, **options.kwargs)
+
             @functools.wraps(func)
             def guarded(*call_args: Any, **call_kwargs: Any) -> Any:
                 access = self.access[route_key(self.current_event.http_method, rule)]
@@ -218,6 +247,24 @@ class ServiceApi(APIGatewayHttpResolver):
             return register(guarded)
 
         return decorator
+
+    def openapi_document(self) -> dict:
+        """The service's OpenAPI document, as served (built once: the routes do not change)."""
+        if self._document is None:
+            document = json.loads(self.get_openapi_json_schema(
+                title=f"Seconde Vie — {self.service} API",
+                description=_document_description(self.service),
+                # The document's paths lack the prefix the HTTP API routes on: its server says it.
+                servers=[Server(url=f"/{self.service}")],
+                security_schemes=SECURITY_SCHEMES,
+            ))
+            self._document = json.dumps(_without_unused_schemas(document))
+        return json.loads(self._document)
+
+    def _serve_document(self) -> Any:  # a Response: not a model Powertools can describe
+        if self._document is None:
+            self.openapi_document()
+        return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=self._document)
 
     def partner(self) -> Partner:
         """The calling partner (its role was checked against the route's access rule)."""
@@ -249,6 +296,7 @@ class ServiceApi(APIGatewayHttpResolver):
 
         @functools.wraps(route)
         def run(*args: Any, **kwargs: Any) -> Response:
+            kwargs.pop(_IDEMPOTENCY_PARAMETER, None)  # declared for the document; read from the headers below
             key = self.current_event.headers.get(IDEMPOTENCY_KEY_HEADER)
             if not key:
                 return route(*args, **kwargs)
@@ -262,8 +310,12 @@ class ServiceApi(APIGatewayHttpResolver):
             return json_response(outcome["status"], outcome["body"])
 
         # The router reads the route's parameters from the signature; resolve its annotations
-        # here, where the route's module is known (they may be strings, PEP 563).
-        run.__signature__ = inspect.signature(route, eval_str=True)
+        # here, where the route's module is known (they may be strings, PEP 563). The header is
+        # added to them so that the OpenAPI document lists it on every route that honours it.
+        signature = inspect.signature(route, eval_str=True)
+        header = inspect.Parameter(_IDEMPOTENCY_PARAMETER, inspect.Parameter.KEYWORD_ONLY, default=None,
+                                   annotation=IdempotencyKey)
+        run.__signature__ = signature.replace(parameters=[*signature.parameters.values(), header])
         return run
 
     def _replayer(self) -> Callable[..., dict]:
@@ -278,6 +330,57 @@ class ServiceApi(APIGatewayHttpResolver):
 
             self._replay_once = replay_once
         return self._replay_once
+
+
+def _operation_summary(description: str | None, access: Access) -> str:
+    """The operation's line in a list: the first sentence it was described with, else who may call it."""
+    if description:
+        first_paragraph = description.strip().split("\n\n", 1)[0]
+        return " ".join(re.split(r"(?<=\.)\s", first_paragraph, maxsplit=1)[0].split()).rstrip(".")
+    if access.public:
+        return "Public"
+    return "For " + ", ".join([*(role.value for role in access.grants if role is not Role.ADMIN), "admin"])
+
+
+def _operation_description(description: str | None, access: Access) -> str:
+    rule = who_may_call(access)
+    return f"{description}\n\n{rule}" if description else rule
+
+
+# Where each API's rules and workflows are written, in the repository.
+_GUIDES = {"operations": "docs/operations.md"}
+
+
+def _document_description(service: str) -> str:
+    return (
+        f"The {service} API of Seconde Vie. Paths are relative to the server `/{service}`. Every route but the "
+        "public ones needs `Authorization: Bearer <token>` (the `bearer` scheme); each operation says which roles "
+        "may call it. Every refusal has the `ErrorBody` shape. Lists are paged with `limit` and `cursor` (the "
+        f"previous page's `next_cursor`). Rules and workflows: {_GUIDES.get(service, f'docs/services/{service}.md')}."
+    )
+
+
+def _without_unused_schemas(document: dict) -> dict:
+    """Drop the component schemas nothing refers to (Powertools' own validation-error models, which
+    no route answers: every refusal is an ErrorBody)."""
+    schemas = document.get("components", {}).get("schemas", {})
+    used: set[str] = set()
+    pending = [document["paths"]]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+                name = ref.rsplit("/", 1)[1]
+                if name not in used:
+                    used.add(name)
+                    pending.append(schemas.get(name, {}))
+            pending.extend(node.values())
+        elif isinstance(node, list):
+            pending.extend(node)
+    if schemas:
+        document["components"]["schemas"] = {name: schema for name, schema in schemas.items() if name in used}
+    return document
 
 
 def _replayable_outcome(result: Response | dict) -> dict:

@@ -80,8 +80,7 @@ def served_document(cloud: LocalCloud, service: str, path_ids: dict[str, str] | 
     project.phases.update(phases=list(phases))
     project.checks.update(included_check_names=CHECKS)
     project.generation.update(max_examples=max_examples, database="none")
-    return schemathesis.openapi.from_url(f"{cloud.base_url}/{service}/openapi?format=json", config=config,
-                                         headers=ADMIN, timeout=60)
+    return schemathesis.openapi.from_url(f"{cloud.base_url}/{service}/openapi.json", config=config, timeout=60)
 
 
 @pytest.mark.usefixtures("real_ids")

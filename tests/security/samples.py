@@ -89,7 +89,7 @@ def _on_the_sale(body: Body) -> Sample:
 # (service, "METHOD /path as in its OpenAPI document") → the sample request
 SAMPLES: dict[tuple[str, str], Sample] = {
     # ── intake ──
-    ("intake", "GET /openapi"): Sample(query={"format": "json"}),
+    ("intake", "GET /openapi.json"): Sample(),
     ("intake", "GET /health"): Sample(),
     ("intake", "GET /passport/{label_code}"): Sample("device"),
     ("intake", "GET /donors/{donor_id}"): Sample("donor"),
@@ -129,7 +129,7 @@ SAMPLES: dict[tuple[str, str], Sample] = {
         "declared device", ids={"device_id": "declared_to_reject"}, body={"reason": "liquid_damage", "note": "traces d'oxydation sous le clavier"},
         observe="/intake/devices/{declared_to_reject}"),
     # ── refurb ──
-    ("refurb", "GET /openapi"): Sample(query={"format": "json"}),
+    ("refurb", "GET /openapi.json"): Sample(),
     ("refurb", "GET /health"): Sample(),
     ("refurb", "GET /workshops"): Sample("workshop"),
     ("refurb", "GET /workshops/{workshop_id}"): Sample("workshop"),
@@ -155,7 +155,7 @@ SAMPLES: dict[tuple[str, str], Sample] = {
                                                               "recycling_channel": "ecosystem"}),
     ("refurb", "POST /work-orders/{device_id}/ready"): _step(),
     # ── allocation ──
-    ("allocation", "GET /openapi"): Sample(query={"format": "json"}),
+    ("allocation", "GET /openapi.json"): Sample(),
     ("allocation", "GET /health"): Sample(),
     ("allocation", "GET /partners/{partner_id}"): Sample("referral partner"),
     ("allocation", "GET /referrals"): Sample("referral partner", query={"partner_id": "social-services-35"},
@@ -187,7 +187,7 @@ SAMPLES: dict[tuple[str, str], Sample] = {
         "beneficiary", query={"partner_id": "social-services-35"}, observe="/allocation/referrals/{sold_referral}",
         consumes=True),
     # ── sales ──
-    ("sales", "GET /openapi"): Sample(query={"format": "json"}),
+    ("sales", "GET /openapi.json"): Sample(),
     ("sales", "GET /health"): Sample(),
     ("sales", "GET /price-grid"): Sample(),
     ("sales", "GET /quotes/{device_id}"): Sample("sellable reservation", ids={"device_id": "reserved_device"}),
@@ -216,7 +216,7 @@ PEOPLE_OF_THE_SPARE_PARTNER = f"/access/people?partner_id={SPARE_PERSON['partner
 
 SAMPLES |= {
     # ── access (the gateway's partner keys and people's accounts) ──
-    ("access", "GET /openapi"): Sample(query={"format": "json"}),
+    ("access", "GET /openapi.json"): Sample(),
     ("access", "GET /keys"): Sample(query={"partner_id": SPARE_KEY["partner_id"]}),
     ("access", "POST /keys"): Sample(body=SPARE_KEY, observe=f"/access/keys?partner_id={SPARE_KEY['partner_id']}"),
     ("access", "DELETE /keys/{key_id}"): Sample(
@@ -228,7 +228,7 @@ SAMPLES |= {
     ("access", "POST /people/{username}/enable"): Sample("person", observe=PEOPLE_OF_THE_SPARE_PARTNER),
     ("access", "POST /people/{username}/password-reset"): Sample("person", observe=PEOPLE_OF_THE_SPARE_PARTNER),
     # ── operations (the dead-letter queues) ──
-    ("operations", "GET /openapi"): Sample(query={"format": "json"}),
+    ("operations", "GET /openapi.json"): Sample(),
     ("operations", "GET /dead-letters"): Sample(query={"queue": "sales", "limit": "5"}),
     ("operations", "POST /dead-letters/{queue}/redrive"): Sample(observe="/operations/dead-letters?queue=sales&limit=0"),
 }

@@ -13,6 +13,7 @@ from samtranslator.translator.transform import transform
 from samtranslator.yaml_helper import yaml_parse
 
 from devtools.localcloud.paths import ROOT, TEMPLATE
+from shared.access import OPENAPI_ACCESS, OPENAPI_ROUTE, services_tables
 
 SERVICES = ["Intake", "Refurb", "Allocation", "Sales"]
 # Each function's room: its service, or the gateway (the authorizer and the keys API, `Partner…`).
@@ -306,6 +307,10 @@ def test_a_revoked_key_is_refused_within_the_stated_30_seconds(sam_template):
 
 PUBLIC_ROUTES = {
     "GET /intake/passport/{label_code}": "IntakeApiIntegration",  # a device's passport, by its label
+    # each API's OpenAPI document (shared/http.py)
+    **{f"GET /{api}/openapi.json": f"{integration}Integration" for api, integration in {
+        "intake": "IntakeApi", "refurb": "RefurbApi", "allocation": "AllocationApi", "sales": "SalesApi",
+        "access": "PartnerKeysApi", "operations": "OperationsApi"}.items()},
     # the people's pages: a page holds no data, its script calls the routes with the person's token
     "GET /portal": "PortalIntegration",
     "GET /portal/{proxy+}": "PortalIntegration",
@@ -328,6 +333,25 @@ def test_http_api_routes_are_explicit_and_behind_the_partner_authorizer(sam_temp
         assert route["AuthorizerId"] == {"Ref": "PartnerAuthorizer"}
     integrations = [v["Properties"] for v in resources.values() if v["Type"] == "AWS::ApiGatewayV2::Integration"]
     assert all(i["PayloadFormatVersion"] == "2.0" and i["IntegrationType"] == "AWS_PROXY" for i in integrations)
+
+
+def test_every_route_an_access_table_makes_public_has_its_own_route_without_the_authorizer(sam_template):
+    """Otherwise the proxy route's authorizer refuses it (401) before the service's rule is read."""
+    routes = {v["Properties"]["RouteKey"]: v["Properties"] for v in sam_template["Resources"].values()
+              if v["Type"] == "AWS::ApiGatewayV2::Route"}
+    public = {f"{key.split(' ', 1)[0]} /{api}{key.split(' ', 1)[1]}"
+              for api, table in services_tables().items()
+              for key, access in {**table, OPENAPI_ROUTE: OPENAPI_ACCESS}.items() if access.public}
+    assert {key for key in public if routes.get(key, {}).get("AuthorizationType") != "NONE"} == set()
+
+
+def test_the_operations_api_names_the_dead_letter_queues_the_template_declares(sam_template):
+    """The queue names are an enum in the operations API's document: the same as the function is given."""
+    from operations_api import QueueName
+
+    variables = sam_template["Resources"]["OperationsApiFunction"]["Properties"]["Environment"]["Variables"]
+    declared = json.loads(re.sub(r"\$\{\w+\}", "url", variables["DEAD_LETTER_QUEUES"]["Fn::Sub"]))
+    assert set(declared) == {name.value for name in QueueName}
 
 
 def test_the_runtime_matches_the_local_toolchain(sam_template):

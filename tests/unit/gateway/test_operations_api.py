@@ -155,8 +155,10 @@ def test_another_refusal_of_the_move_task_is_an_error_not_a_silent_fallback(sqs,
         api("POST", "/operations/dead-letters/sales/redrive")
 
 
-def test_only_administrators_may_look_or_move_and_an_unknown_queue_is_not_found(queues):
+def test_only_administrators_may_look_or_move_and_an_unknown_queue_is_refused_naming_the_queues(queues):
     for role in ("donor", "warehouse", "workshop", "referrer", "point_of_sale"):
         assert api("GET", "/operations/dead-letters", role=role).status == 403
         assert api("POST", "/operations/dead-letters/sales/redrive", role=role).status == 403
-    assert api("POST", "/operations/dead-letters/billing/redrive").status == 404
+    refused = api("POST", "/operations/dead-letters/billing/redrive")
+    assert refused.status == 422
+    assert "'intake', 'intake-import', 'refurb', 'allocation' or 'sales'" in refused.body["message"]

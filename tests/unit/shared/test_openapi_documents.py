@@ -1,4 +1,5 @@
-"""The served OpenAPI documents list every status a route can answer, with the one error body.
+"""The served OpenAPI documents: public, aimed at the service's prefix, with the bearer scheme on
+every route that needs a key, and every status a route can answer, with the one error body.
 
 The local-cloud tier sends generated requests against them (tests/localcloud/test_openapi_conformance.py);
 here the documents are read from the handlers themselves, in a few milliseconds.
@@ -13,17 +14,19 @@ import pytest
 from shared.access import services_tables
 from tests.unit.support import call
 
-DOCUMENTS = ["intake", "refurb", "allocation", "sales", "access"]
+DOCUMENTS = ["intake", "refurb", "allocation", "sales", "access", "operations"]
+GATEWAY_APIS = {"access": "keys_api", "operations": "operations_api"}
 ERROR_BODY = {"$ref": "#/components/schemas/ErrorBody"}
 
 
 def api_module(service: str):
-    return importlib.import_module("keys_api" if service == "access" else f"{service}.handlers.api")
+    return importlib.import_module(GATEWAY_APIS.get(service) or f"{service}.handlers.api")
 
 
 def served(service: str) -> dict:
-    response = call(api_module(service).handler, "GET", f"/{service}/openapi", "donor", query={"format": "json"})
-    assert response.status == 200
+    """The document as anyone gets it: no key, so no identity from the authorizer."""
+    response = call(api_module(service).handler, "GET", f"/{service}/openapi.json")
+    assert response.status == 200, response.body
     return response.body
 
 
@@ -37,6 +40,45 @@ def operations(service: str):
 @pytest.mark.parametrize("service", DOCUMENTS)
 def test_a_document_is_served_for_the_service_prefix(service):
     assert served(service)["servers"] == [{"url": f"/{service}"}]
+
+
+@pytest.mark.parametrize("service", DOCUMENTS)
+def test_every_route_that_needs_a_key_asks_for_the_bearer_scheme_and_a_public_one_does_not(service):
+    document = served(service)
+    scheme = document["components"]["securitySchemes"]["bearer"]
+    assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")
+    assert "API key" in scheme["description"] and "Cognito ID token" in scheme["description"]
+    table = services_tables()[service]
+    for path, methods in document["paths"].items():
+        for method, operation in methods.items():
+            key = f"{method.upper()} {path}"
+            expected = [] if table[key].public else [{"bearer": []}]
+            assert operation.get("security", []) == expected, key
+
+
+def test_the_passport_is_public_in_its_document():
+    operation = served("intake")["paths"]["/passport/{label_code}"]["get"]
+    assert "security" not in operation
+    assert "Public: no key needed" in operation["description"]
+
+
+@pytest.mark.parametrize("service", DOCUMENTS)
+def test_every_operation_says_who_may_call_it(service):
+    for path, methods in served(service)["paths"].items():
+        for method, operation in methods.items():
+            assert "Who may call it:" in operation["description"] or "Public" in operation["description"], path
+
+
+def test_an_operation_names_the_roles_its_access_rule_grants_and_how_far():
+    operation = served("sales")["paths"]["/sales/{sale_id}/handover"]["post"]
+    assert "Who may call it: point_of_sale (its own sales only), admin (every sale)" in operation["description"]
+    assert "404" in operation["description"]
+
+
+def test_a_document_holds_only_the_schemas_its_operations_use():
+    schemas = served("access")["components"]["schemas"]
+    assert "HTTPValidationError" not in schemas and "ResponseValidationError" not in schemas
+    assert {"ErrorBody", "Problem", "KeyRequest", "Role"} <= set(schemas)
 
 
 @pytest.mark.parametrize("service", DOCUMENTS)
@@ -101,3 +143,27 @@ def test_every_route_of_a_document_is_in_its_access_table():
     for service in DOCUMENTS:
         listed = {key for key, _ in operations(service)}
         assert listed == set(services_tables()[service]), service
+
+
+def test_an_operation_is_summed_up_by_its_first_sentence_or_else_by_who_may_call_it():
+    assert served("access")["paths"]["/keys"]["get"]["summary"] == "The keys issued, active and revoked, oldest first"
+    assert served("sales")["paths"]["/sales/{sale_id}/handover"]["post"]["summary"] == "For point_of_sale, admin"
+
+
+@pytest.mark.parametrize("service", DOCUMENTS)
+def test_a_document_names_the_guide_to_its_rules_and_the_guide_exists(service):
+    from devtools.localcloud.paths import ROOT
+
+    guide = served(service)["info"]["description"].rsplit("Rules and workflows: ", 1)[1].rstrip(".")
+    assert (ROOT / guide).is_file(), guide
+
+
+def test_a_route_that_a_retry_may_replay_lists_the_idempotency_key_header_and_no_other_does():
+    def header_of(service, path, method):
+        parameters = served(service)["paths"][path][method].get("parameters", [])
+        return [p for p in parameters if p["in"] == "header"]
+
+    (header,) = header_of("allocation", "/referrals", "post")
+    assert header["name"] == "idempotency-key" and not header["required"]
+    assert "same body" in header["description"]
+    assert header_of("access", "/keys", "post") == []  # its answer holds the key: never replayed

@@ -1,4 +1,4 @@
-"""The shapes of intake's answers, for its OpenAPI document (GET /intake/openapi?format=json).
+"""The shapes of intake's answers, for its OpenAPI document (GET /intake/openapi.json).
 
 The routes build their answers from the domain's models (`Donor`, `Lot`, `Device`, the
 documents); these models only say what a list, a lot with its first devices, an import report

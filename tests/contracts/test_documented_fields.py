@@ -33,7 +33,7 @@ ROUTERS = {
     "operations": "operations_api",
 }
 # The documents this test holds to it; every API belongs here once its models are described.
-CHECKED = ["intake", "allocation", "access", "operations"]
+CHECKED = ["intake", "refurb", "allocation", "sales", "access", "operations"]
 
 CHOICE_NAME = re.compile(r"(^|_)(status|state|role|kind|category|grade|level|technique|outcome|method|stage|format|"
                          r"queue|channel|mode|unit)$")

@@ -168,4 +168,4 @@ class FiguresView(BaseModel):
 
 class Health(BaseModel):
     service: str = Field(description="refurb")
-    status: str = Field(description="ok")
+    status: Literal["ok"] = Field(description="ok: the service answers")

@@ -15,7 +15,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.errors import RuleViolation
-from shared.events.vocabulary import DeviceType, FaultCategory, Grade, Id
+from shared.events.vocabulary import BeneficiaryCategory, DeviceType, FaultCategory, Grade, Id
 from shared.personal_data import free_text
 
 WARRANTY_DAYS = 365  # refurbished devices: a year from handover (configurable per deployment)
@@ -134,7 +134,7 @@ class Sale(BaseModel):
     grade: Grade | None = Field(None, description="The device's grade, as reserved (it sets the price)")
     reservation_id: str = Field(description="The reservation the device was sold on")
     point_of_sale_id: str = Field(description="The point of sale that sold it")
-    beneficiary_category: str | None = Field(None, description="The buyer's category, as referred (for the "
+    beneficiary_category: BeneficiaryCategory | None = Field(None, description="The buyer's category, as referred (for the "
                                                                "figures); null once the beneficiary is erased")
     year: int = Field(description="The receipt's year")
     sequence: int = Field(description="The receipt's number in the point of sale's year, from 1, with no gap")

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from shared import clock
 from shared.errors import InvalidInput, NotFound
@@ -33,6 +33,13 @@ from sales.domain.sale import (
     WarrantyClaimRequest,
 )
 from sales.views import FiguresReport, OpenedClaim, PublishedGrid, Quote, SalesPage, json_content
+
+SaleId = Annotated[str, Path(description="The sale's id (POST /sales answered it)")]
+DeviceId = Annotated[str, Path(description="The reserved device's id")]
+LabelCode = Annotated[str, Path(description="The code on the device's label, as typed or read from its QR code "
+                                            "(case, spaces, dashes and O/I/L misread as 0/1/1 are forgiven)")]
+Since = Annotated[date, Query(description="The first day of the period (UTC), included")]
+Until = Annotated[date | None, Query(description="The last day of the period (UTC), included; today if absent")]
 
 app = ServiceApi("sales", ROUTES)
 # One repository per warm function; its boto3 client is made on first use.
@@ -91,12 +98,12 @@ def _quote(reservation: dict[str, Any], label_code: str | None = None) -> dict[s
 
 
 @app.get("/quotes/<device_id>", responses=QUOTE)
-def get_quote(device_id: str) -> dict[str, Any]:
+def get_quote(device_id: DeviceId) -> dict[str, Any]:
     return _quote(_sellable_reservation(device_id))
 
 
 @app.get("/quotes/by-label/<label_code>", responses=QUOTE)
-def get_quote_by_label(label_code: str) -> dict[str, Any]:
+def get_quote_by_label(label_code: LabelCode) -> dict[str, Any]:
     """The quote of the device whose label a volunteer reads (typed, or from the label's QR code):
     read as intake prints it, whatever the case, spaces or dashes ('sv 7k2m q9tx')."""
     code = normalize_label_code(label_code)
@@ -131,12 +138,12 @@ def sell(request: SaleRequest):
 
 
 @app.get("/sales/<sale_id>", responses=SALE)
-def get_sale(sale_id: str) -> dict[str, Any]:
+def get_sale(sale_id: SaleId) -> dict[str, Any]:
     return _view(_own_sale(sale_id))
 
 
 @app.get("/sales/<sale_id>/receipt", responses=RECEIPT)
-def get_receipt(sale_id: str):
+def get_receipt(sale_id: SaleId):
     """The receipt to print or hand over; after the handover it also says when the warranty ends."""
     sale = _own_sale(sale_id)
     # ReportLab takes about half a second to import: only a receipt request pays for it.
@@ -149,39 +156,39 @@ def get_receipt(sale_id: str):
 
 @app.post("/sales/<sale_id>/cancellation", responses=SALE)
 @app.replayable
-def cancel(sale_id: str, request: CancellationRequest) -> dict[str, Any]:
+def cancel(sale_id: SaleId, request: CancellationRequest) -> dict[str, Any]:
     return _view(checkout.cancel(repository(), _own_sale(sale_id), request, app.correlation_id()))
 
 
 @app.post("/sales/<sale_id>/handover", responses=SALE)
 @app.replayable
-def hand_over(sale_id: str, request: HandoverRequest) -> dict[str, Any]:
+def hand_over(sale_id: SaleId, request: HandoverRequest) -> dict[str, Any]:
     return _view(checkout.hand_over(repository(), _own_sale(sale_id), request.handed_over_on, app.correlation_id()))
 
 
 @app.post("/sales/<sale_id>/accompaniment", responses=SALE)
 @app.replayable
-def book_accompaniment(sale_id: str, booking: AccompanimentBooking) -> dict[str, Any]:
+def book_accompaniment(sale_id: SaleId, booking: AccompanimentBooking) -> dict[str, Any]:
     return _view(checkout.book_accompaniment(repository(), _own_sale(sale_id), booking))
 
 
 @app.post("/sales/<sale_id>/accompaniment/outcome", responses=SALE)
 @app.replayable
-def record_accompaniment(sale_id: str, outcome: AccompanimentOutcome) -> dict[str, Any]:
+def record_accompaniment(sale_id: SaleId, outcome: AccompanimentOutcome) -> dict[str, Any]:
     return _view(checkout.record_accompaniment(repository(), _own_sale(sale_id), outcome.attended))
 
 
 @app.post("/sales/<sale_id>/warranty-claims", status_code=201,
           responses={201: json_content(OpenedClaim, "Opened: the device goes back to the workshop")})
 @app.replayable
-def open_warranty_claim(sale_id: str, claim: WarrantyClaimRequest):
+def open_warranty_claim(sale_id: SaleId, claim: WarrantyClaimRequest):
     today = clock.today()
     body = checkout.open_warranty_claim(repository(), _own_sale(sale_id), claim, today, app.correlation_id())
     return json_response(201, body)
 
 
 @app.get("/figures", responses={200: json_content(FiguresReport, "The period's figures")})
-def get_figures(since: date, until: date | None = None) -> dict[str, Any]:
+def get_figures(since: Since, until: Until = None) -> dict[str, Any]:
     """Sales per point of sale and beneficiary category, revenue, rates (administrators see all)."""
     partner = app.partner()
     until = until or clock.today()

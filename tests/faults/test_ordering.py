@@ -28,7 +28,7 @@ DEVICES = 12
 SPECS = DeviceSpecs(cpu_model="i5-8250U", ram_gb=8, drives=[{"kind": "ssd", "size_gb": 256}])
 # What each kind of journey ends as on the public passport: (grade, erasure done, outcome).
 ENDS = {"handed over": ("A", True, "handed_over"), "sold after a release": ("B", True, "sold"),
-        "released": ("C", True, "in_progress"), "scrapped": (None, False, "recycled")}
+        "released": ("C", True, "ready"), "scrapped": (None, False, "recycled")}
 
 
 def journey(kind: str, device_id: str, received_at: datetime) -> list[EventEnvelope]:

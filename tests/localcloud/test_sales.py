@@ -68,9 +68,11 @@ def sales_table_items(cloud: LocalCloud, device_id: str) -> dict[str, dict]:
     dynamodb, table = cloud.client("dynamodb"), cloud.outputs["SalesTableName"]
     found = dynamodb.query(TableName=table, ConsistentRead=True, KeyConditionExpression="pk = :pk",
                            ExpressionAttributeValues={":pk": {"S": f"DEVICE#{device_id}"}})["Items"]
-    sales = dynamodb.scan(TableName=table, ConsistentRead=True,
-                          FilterExpression="sk = :sale AND device_id = :device",
-                          ExpressionAttributeValues={":sale": {"S": "SALE"}, ":device": {"S": device_id}})["Items"]
+    # every page of the scan: after a whole test run the table is larger than one page
+    sales = [item for page in dynamodb.get_paginator("scan").paginate(
+                 TableName=table, ConsistentRead=True, FilterExpression="sk = :sale AND device_id = :device",
+                 ExpressionAttributeValues={":sale": {"S": "SALE"}, ":device": {"S": device_id}})
+             for item in page["Items"]]
     items = {i["sk"]["S"]: i for i in found}
     items |= {f"SALE {i['sale_id']['S']}": i for i in sales}
     return items

@@ -187,14 +187,14 @@ def test_a_social_worker_refers_a_family_sees_the_reservation_lists_and_cancels(
         fits_a_narrow_screen(page)
 
         page.get_by_label("Statut").select_option(label="En attente d'un appareil")
-        page.get_by_role("button", name="Afficher").click()
+        page.get_by_role("button", name="Afficher", exact=True).click()
         page.wait_for_url(f"{portal}/orientations?statut=waiting")
         expect(cards.first).to_contain_text(f"API-{RUN}-waiting-2")
         expect(page.locator("#referrals")).not_to_contain_text(family)
         for status in page.locator("#referrals .status").all_text_contents():
             assert status == "En attente d'un appareil"
         page.get_by_label("Statut").select_option(label="Appareil réservé")
-        page.get_by_role("button", name="Afficher").click()
+        page.get_by_role("button", name="Afficher", exact=True).click()
         expect(cards.first).to_contain_text(family)
         expect(page.locator("#referrals")).not_to_contain_text(f"API-{RUN}-waiting")
 

@@ -95,7 +95,7 @@ def test_a_technician_takes_a_received_device_from_the_queue_through_every_step_
     login(page, "workshop", then="atelier")
     expect(page).to_have_title("File d'attente de l'atelier — Seconde Vie")
     page.get_by_label("Statut").select_option(label="Diagnostic à faire")
-    page.get_by_role("button", name="Afficher").click()
+    page.get_by_role("button", name="Afficher", exact=True).click()
     expect(page.locator("#queue-caption")).to_have_text("Ordres de travail : Diagnostic à faire, plus anciens d'abord")
     line = page.locator("#queue-rows tr", has_text=label)
     expect(line).to_contain_text("Diagnostic à faire")

@@ -52,8 +52,9 @@ def table(records: list[dict[str, Any]], columns: list[str] = COLUMNS) -> str:
     return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows)
 
 
-class KeysClient:
-    """The /access/keys routes, called with an administrator's key."""
+class AccessClient:
+    """The gateway's /access routes, called with an administrator's key: a refusal ends the
+    command with the route's message."""
 
     def __init__(self, base_url: str, admin_key: str, http: requests.Session | None = None):
         self.base_url = base_url.rstrip("/")
@@ -69,6 +70,10 @@ class KeysClient:
                 message = response.text
             raise SystemExit(f"{method} /access{path} → {response.status_code}: {message}")
         return response.json()
+
+
+class KeysClient(AccessClient):
+    """The /access/keys routes."""
 
     def issue(self, partner_id: str, role: str, territory: str, label: str) -> dict[str, Any]:
         return self._call("POST", "/keys", json={"partner_id": partner_id, "role": role, "territory": territory,

@@ -20,30 +20,13 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-import requests
-
-from devtools.partner_keys import ROLES, default_base_url, read_admin_key, table
+from devtools.partner_keys import ROLES, AccessClient, default_base_url, read_admin_key, table
 
 COLUMNS = ["email", "role", "partner_id", "territory", "status", "password_status", "created_at", "username"]
 
 
-class PeopleClient:
-    """The /access/people routes, called with an administrator's key."""
-
-    def __init__(self, base_url: str, admin_key: str, http: requests.Session | None = None):
-        self.base_url = base_url.rstrip("/")
-        self.http = http or requests.Session()
-        self.http.headers["Authorization"] = f"Bearer {admin_key}"
-
-    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
-        response = self.http.request(method, f"{self.base_url}/access{path}", timeout=30, **kwargs)
-        if not response.ok:
-            try:
-                message = response.json().get("message", response.text)
-            except ValueError:
-                message = response.text
-            raise SystemExit(f"{method} /access{path} → {response.status_code}: {message}")
-        return response.json()
+class PeopleClient(AccessClient):
+    """The /access/people routes."""
 
     def create(self, email: str, role: str, partner_id: str, territory: str) -> dict[str, Any]:
         return self._call("POST", "/people", json={"email": email, "role": role, "partner_id": partner_id,

@@ -54,7 +54,7 @@ def http(people_pool, monkeypatch):
         session.mount(BASE_URL, adapter)
         return session
 
-    monkeypatch.setattr(people.requests, "Session", session_through_the_handler)
+    monkeypatch.setattr(requests, "Session", session_through_the_handler)  # the /access client's session
     return adapter
 
 

@@ -68,11 +68,20 @@ def with_token(cloud: LocalCloud, method: str, path: str, id_token: str, body: d
 def past_the_second_of(tokens: dict) -> None:
     """Waits until the second the tokens were issued in is over. The emulator revokes, at a global
     sign-out, the refresh tokens issued *before* that second (it compares whole seconds): one issued
-    in the same second would survive it, which Cognito does not let happen."""
-    payload = tokens["IdToken"].split(".")[1]
-    issued_at = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["iat"]
+    in the same second would survive it, which Cognito does not let happen. The refresh token's own
+    `iat` is read: it can fall in the second after the ID token's."""
+    issued_at = max(_issued_at(tokens["IdToken"]), _issued_at(tokens["RefreshToken"]))
     while time.time() < issued_at + 1:
         time.sleep(0.05)
+
+
+def _issued_at(token: str) -> int:
+    """A JWT's `iat` (the emulator's refresh tokens are JWTs too); 0 for one that is not."""
+    try:
+        payload = token.split(".")[1]
+        return int(json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["iat"])
+    except (IndexError, ValueError, KeyError):
+        return 0
 
 
 def refused(login) -> str:

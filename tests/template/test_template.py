@@ -375,3 +375,31 @@ def test_allocation_and_sales_forget_beneficiaries_on_a_schedule_after_the_reten
     transformed = cloudformation["Resources"]
     assert {"AllocationRetentionFunction", "SalesRetentionFunction"} <= {
         k for k, v in transformed.items() if v["Type"] == "AWS::Lambda::Function"}
+
+
+def test_every_function_has_a_log_group_with_a_retention(sam_template):
+    resources = sam_template["Resources"]
+    functions = {name for name, r in resources.items() if r["Type"] == "AWS::Serverless::Function"}
+    groups = {r["Properties"]["LogGroupName"]["Fn::Sub"]: r["Properties"] for r in resources.values()
+              if r["Type"] == "AWS::Logs::LogGroup"}
+    for function in functions:
+        group = groups.get(f"/aws/lambda/${{{function}}}")
+        assert group is not None, f"{function} has no declared log group"
+        assert group["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+    assert sam_template["Parameters"]["LogRetentionDays"]["Default"] == 30
+
+
+def test_publishers_wake_only_for_new_outbox_items(sam_template):
+    """The stream filter keeps exactly what `shared.publisher.outbox_envelopes` publishes."""
+    from shared.outbox import OUTBOX_PREFIX
+
+    for service in SERVICES:
+        stream = sam_template["Resources"][f"{service}PublisherFunction"]["Properties"]["Events"]["OutboxStream"]
+        (only,) = stream["Properties"]["FilterCriteria"]["Filters"]
+        assert json.loads(only["Pattern"]) == {
+            "eventName": ["INSERT"], "dynamodb": {"Keys": {"pk": {"S": [{"prefix": OUTBOX_PREFIX}]}}}}
+
+
+def test_tracing_records_nothing_unless_asked(sam_template):
+    assert sam_template["Globals"]["Function"]["Tracing"] == {"Ref": "TracingMode"}
+    assert sam_template["Parameters"]["TracingMode"]["Default"] == "PassThrough"

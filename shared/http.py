@@ -27,7 +27,6 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
 )
-from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, Server
 from aws_lambda_powertools.event_handler.openapi.params import Header
 from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
@@ -111,10 +110,10 @@ _REFUSALS: dict[int, str] = {
 
 # How every route but the public ones is called: one scheme for both kinds of caller.
 BEARER = "bearer"
-SECURITY_SCHEMES = {BEARER: HTTPBearer(description=(
+BEARER_DESCRIPTION = (
     "`Authorization: Bearer <token>`, where the token is either a partner system's API key (issued by an "
     "administrator, see the access API) or a person's Cognito ID token (from the portal's login). Both give the "
-    "same identity to the routes: a partner id, its role and its territory."))}
+    "same identity to the routes: a partner id, its role and its territory.")
 
 
 def documented_responses(method: str, rule: str, access: Access, success: int,
@@ -251,12 +250,15 @@ class ServiceApi(APIGatewayHttpResolver):
     def openapi_document(self) -> dict:
         """The service's OpenAPI document, as served (built once: the routes do not change)."""
         if self._document is None:
+            # The OpenAPI models are a heavy import that only this route needs (decision 33).
+            from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, Server
+
             document = json.loads(self.get_openapi_json_schema(
                 title=f"Seconde Vie — {self.service} API",
                 description=_document_description(self.service),
                 # The document's paths lack the prefix the HTTP API routes on: its server says it.
                 servers=[Server(url=f"/{self.service}")],
-                security_schemes=SECURITY_SCHEMES,
+                security_schemes={BEARER: HTTPBearer(description=BEARER_DESCRIPTION)},
             ))
             self._document = json.dumps(_without_unused_schemas(document))
         return json.loads(self._document)

@@ -1,4 +1,4 @@
-"""Powertools Logger and Metrics, and the count of AWS requests each invocation makes.
+"""Powertools Logger, and the count of AWS requests each invocation makes.
 
 Tracing is Lambda's own (`Tracing: Active` in the template); Powertools' Tracer would add
 the X-Ray SDK to every function for spans we do not use yet.
@@ -11,13 +11,12 @@ import os
 from collections import Counter
 from typing import Any, Callable
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Logger
 from pydantic import ValidationError
 
 SERVICE_NAME = os.environ.get("POWERTOOLS_SERVICE_NAME", "seconde-vie")
 
 logger = Logger(service=SERVICE_NAME)
-metrics = Metrics(namespace="SecondeVie", service=SERVICE_NAME)
 
 # Operations the current invocation sent to AWS, by "service.Operation" (a botocore hook).
 aws_requests: Counter[str] = Counter()

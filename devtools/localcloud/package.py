@@ -1,7 +1,11 @@
 """Package template.yaml the way `sam package` would: code zips in S3, `s3://` URIs in the template.
 
-Zips are reproducible (sorted entries, fixed timestamps) and named by their content hash,
-so an unchanged folder keeps its S3 key and CloudFormation leaves its functions alone.
+Zips are reproducible (sorted entries, fixed timestamps, bytecode compiled the same way
+each time) and named by their content hash, so an unchanged folder keeps its S3 key and CloudFormation leaves its functions alone.
+
+Each zip carries the bytecode of its modules for the runtime's Python: Lambda's code and layer
+folders are read-only, so without it every cold start compiles every module it imports again
+(docs/architecture.md, decision 33).
 """
 
 from __future__ import annotations
@@ -9,9 +13,11 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -24,6 +30,21 @@ from devtools.localcloud.paths import BUILD, LAYERS, ROOT, TEMPLATE
 LAYER_REQUIREMENTS = ROOT / "requirements" / "layer.txt"
 _FIXED_TIME = (2020, 1, 1, 0, 0, 0)
 _SKIPPED = {"__pycache__", ".pytest_cache", "tests"}
+# The template's Runtime (python3.12): bytecode is only valid for the Python that wrote it.
+RUNTIME_PYTHON = (3, 12)
+# Compiled in a child interpreter with a fixed hash seed, so that the same source always gives
+# the same bytes (a set's order in a constant follows the string hashes). Hash-based and
+# unchecked: the zip's fixed timestamps would make timestamp-based bytecode look stale, and the
+# code in a deployed function never changes under it.
+_COMPILER = """
+import json, py_compile, sys
+for source, target, shown in json.load(sys.stdin):
+    try:
+        py_compile.compile(source, cfile=target, dfile=shown, doraise=True,
+                           invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+    except py_compile.PyCompileError:
+        pass  # a module that does not compile here is shipped as source, as before
+"""
 
 
 def build_layers(python: str = sys.executable) -> None:
@@ -55,32 +76,63 @@ def _packaged_files(folder: Path) -> list[Path]:
 
 # folder → (what its files looked like, their zip): the dependencies layer is tens of MB and
 # rarely changes, so a redeploy in the same process re-zips only what did change.
-_zips: dict[Path, tuple[tuple, bytes]] = {}
+_zips: dict[tuple[Path, bool], tuple[tuple, bytes]] = {}
 # The same, kept on disk for big folders: zipping the dependencies layer takes seconds, which
 # every `make up` would pay again before finding that nothing changed.
 ZIP_CACHE = BUILD / "zips"
 _DISK_CACHED_FROM = 1_000_000  # bytes of zip
 
 
-def zip_folder(folder: Path) -> bytes:
+def ships_bytecode() -> bool:
+    if sys.version_info[:2] == RUNTIME_PYTHON:
+        return True
+    print(f"warning: packaging with Python {sys.version_info.major}.{sys.version_info.minor}, not the "
+          f"runtime's {RUNTIME_PYTHON[0]}.{RUNTIME_PYTHON[1]}: the zips carry no bytecode", file=sys.stderr)
+    return False
+
+
+def cached_bytecode_name(relative: Path) -> str:
+    """Where the runtime's import looks for a module's bytecode: pkg/__pycache__/mod.cpython-312.pyc."""
+    tag = f"cpython-{RUNTIME_PYTHON[0]}{RUNTIME_PYTHON[1]}"
+    return (relative.parent / "__pycache__" / f"{relative.stem}.{tag}.pyc").as_posix()
+
+
+def compile_sources(folder: Path, sources: list[Path]) -> dict[Path, bytes]:
+    """Each source's bytecode (by its path), compiled in one child interpreter."""
+    with tempfile.TemporaryDirectory() as scratch:
+        jobs = [(str(path), str(Path(scratch) / f"{index}.pyc"), path.relative_to(folder).as_posix())
+                for index, path in enumerate(sources)]
+        subprocess.run([sys.executable, "-c", _COMPILER], input=json.dumps(jobs), text=True, check=True,
+                       env={**os.environ, "PYTHONHASHSEED": "0"})
+        return {Path(source): Path(target).read_bytes() for source, target, _ in jobs if Path(target).exists()}
+
+
+def zip_folder(folder: Path, *, bytecode: bool = True) -> bytes:
     files = _packaged_files(folder)
-    signature = tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in files)
-    cached = _zips.get(folder)
+    signature = (bytecode, *((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in files))
+    cached = _zips.get((folder, bytecode))
     if cached and cached[0] == signature:
         return cached[1]
     on_disk = ZIP_CACHE / f"{folder.name}-{hashlib.sha256(repr(signature).encode()).hexdigest()[:16]}.zip"
     if on_disk.exists():
-        _zips[folder] = (signature, on_disk.read_bytes())
-        return _zips[folder][1]
+        _zips[folder, bytecode] = (signature, on_disk.read_bytes())
+        return on_disk.read_bytes()
+    compiled = compile_sources(folder, [p for p in files if p.suffix == ".py"]) if bytecode and ships_bytecode() else {}
+    entries = []
+    for path in files:
+        relative = path.relative_to(folder)
+        entries.append((relative.as_posix(), path.read_bytes()))
+        if path in compiled:
+            entries.append((cached_bytecode_name(relative), compiled[path]))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
-        for path in files:
-            info = zipfile.ZipInfo(path.relative_to(folder).as_posix(), date_time=_FIXED_TIME)
+        for name, content in sorted(entries):
+            info = zipfile.ZipInfo(name, date_time=_FIXED_TIME)
             info.external_attr = 0o644 << 16
             info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, path.read_bytes())
-    _zips[folder] = (signature, buffer.getvalue())
-    if len(buffer.getvalue()) >= _DISK_CACHED_FROM:
+            archive.writestr(info, content)
+    _zips[folder, bytecode] = (signature, buffer.getvalue())
+    if bytecode and len(buffer.getvalue()) >= _DISK_CACHED_FROM:  # only what a deploy ships
         ZIP_CACHE.mkdir(parents=True, exist_ok=True)
         for stale in ZIP_CACHE.glob(f"{folder.name}-*.zip"):
             stale.unlink()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import zipfile
 from io import BytesIO
 
@@ -23,7 +25,7 @@ def s3(monkeypatch):
         yield boto3.client("s3")
 
 
-def test_a_folder_zips_to_the_same_bytes_every_time_without_caches_or_tests(tmp_path):
+def test_a_folder_zips_to_the_same_bytes_every_time_without_local_caches_or_tests(tmp_path):
     (tmp_path / "pkg").mkdir()
     (tmp_path / "pkg" / "module.py").write_text("VALUE = 1\n")
     (tmp_path / "pkg" / "__pycache__").mkdir()
@@ -33,7 +35,26 @@ def test_a_folder_zips_to_the_same_bytes_every_time_without_caches_or_tests(tmp_
     first = zip_folder(tmp_path)
     (tmp_path / "pkg" / "module.py").touch()  # a new mtime alone changes nothing
     assert zip_folder(tmp_path) == first
-    assert zipfile.ZipFile(BytesIO(first)).namelist() == ["pkg/module.py"]
+    package._zips.clear()  # and compiled again, in a new process: the same bytes
+    assert zip_folder(tmp_path) == first
+    shipped = zipfile.ZipFile(BytesIO(first))
+    assert shipped.namelist() == ["pkg/__pycache__/module.cpython-312.pyc", "pkg/module.py"]
+    assert shipped.read("pkg/__pycache__/module.cpython-312.pyc") != b"\0"  # ours, not the local one
+
+
+def test_the_bytecode_shipped_is_used_by_the_runtime_without_compiling_again(tmp_path):
+    """Unchecked hash-based bytecode: the zip's fixed timestamps cannot make it look stale."""
+    (tmp_path / "src" / "pkg").mkdir(parents=True)
+    (tmp_path / "src" / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "src" / "pkg" / "module.py").write_text("ORIGIN = 'source'\n")
+    body = zip_folder(tmp_path / "src")
+    shipped = tmp_path / "task"
+    zipfile.ZipFile(BytesIO(body)).extractall(shipped)
+    # Were the bytecode ignored, the changed source would be compiled and imported instead.
+    (shipped / "pkg" / "module.py").write_text("ORIGIN = 'compiled again'\n")
+    run = subprocess.run([sys.executable, "-B", "-c", "import pkg.module; print(pkg.module.ORIGIN)"],
+                         cwd=shipped, capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "source"
 
 
 def test_every_code_folder_of_the_template_is_uploaded_once_and_rewritten_to_s3(s3, tmp_path):

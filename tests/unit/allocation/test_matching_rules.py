@@ -330,3 +330,15 @@ def test_the_pool_holds_only_waiting_referrals_and_each_once():
         pool.add(referral("r-2", status=ReferralStatus.RESERVED))
     with pytest.raises(KeyError):
         pool.remove("r-unknown")
+
+
+def test_the_pool_remembers_needs_by_device_profile_and_never_mixes_two_profiles():
+    """Its answers are kept across devices of one profile: a device that differs in any fact
+    `unmet_needs` reads must get its own answer, not its neighbour's."""
+    pool = WaitingPool([referral("r-battery", min_battery_health_pct=80, waited_days=3),
+                        referral("r-any", waited_days=1)])
+    healthy = device("dev-healthy", functional=FunctionalFacts(battery_health_pct=90, webcam=True))
+    worn = device("dev-worn", functional=FunctionalFacts(battery_health_pct=60, webcam=True))
+    untested = device("dev-untested", functional=None)
+    for dev, expected in [(healthy, "r-battery"), (worn, "r-any"), (untested, "r-any"), (healthy, "r-battery")]:
+        assert choose_referral_for_device(dev, pool, POLICY, T0).referral.referral_id == expected, dev.device_id

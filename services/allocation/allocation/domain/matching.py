@@ -34,7 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from shared.events.vocabulary import DonorType
 
 from allocation.domain.devices import AvailableDevice, DeviceStatus
-from allocation.domain.needs import FunctionalFacts, Needs, Requirements, Use, meets_needs, unmet_needs
+from allocation.domain.needs import FunctionalFacts, Needs, Requirements, Use, meets_needs, needs_profile, unmet_needs
 from allocation.domain.referrals import Priority, Referral, ReferralRequest, ReferralStatus
 from allocation.domain.waiting_pool import (
     LOWER_PRIORITY,
@@ -143,7 +143,7 @@ def choose_referral_for_device(device: AvailableDevice, waiting_referrals: Itera
 
     examples = policy.examples_per_reason
     if isinstance(waiting_referrals, WaitingPool):
-        selection = waiting_referrals.select(territory, unmet_for, examples)
+        selection = waiting_referrals.select(territory, unmet_for, examples, profile=needs_profile(device))
     else:
         selection = select_by_scan(waiting_referrals, territory, unmet_for, examples)
     if selection.chosen is None:
@@ -257,9 +257,7 @@ def choose_device_for_referral(referral: Referral, available_devices: Iterable[A
         if kept and provenance.territory != referral.territory:
             other.append(device)
             continue
-        functional = device.functional
-        facts = (device.specs.ram_gb,) if functional is None else (
-            device.specs.ram_gb, functional.battery_health_pct, functional.webcam, functional.keyboard_layout)
+        facts = needs_profile(device)
         unmet = unmet_by_facts.get(facts)
         if unmet is None:
             unmet = unmet_by_facts[facts] = unmet_needs(device, requirements)

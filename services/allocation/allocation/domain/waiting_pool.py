@@ -27,8 +27,13 @@ from allocation.domain.needs import Requirements
 from allocation.domain.referrals import Referral, ReferralStatus
 
 RankKey = tuple[int, datetime, str]
+# A pool entry: the rank, then the referral's territory (after the unique id, so the order is the rank's).
+Entry = tuple[int, datetime, str, str]
 RequirementsKey = tuple[bool, int | None, int | None, str | None]
 UnmetFor = Callable[[Requirements], dict[str, str]]
+# What `unmet_for` depends on, when the caller knows it (a device's facts): answers are remembered by it.
+DeviceProfile = tuple
+_MEMO_LIMIT = 100_000  # remembered (profile, requirements) answers, at most: then forgotten and counted again
 
 REQUIREMENT_NAMES = ("webcam", "min_ram_gb", "min_battery_health_pct", "keyboard_layout")
 
@@ -106,6 +111,10 @@ def select_by_scan(referrals: Iterable[Referral], territory: str | None, unmet_f
 Bucket = tuple[int, RequirementsKey]  # (priority, requirements) within one territory, or everywhere
 
 
+def _entry(referral: Referral) -> Entry:
+    return (*referral_rank(referral), referral.territory)
+
+
 class WaitingPool:
     """Waiting referrals, indexed for matching. Not thread-safe; the functions that read it do not change it.
 
@@ -117,8 +126,12 @@ class WaitingPool:
     def __init__(self, referrals: Iterable[Referral] = ()):
         self._referrals: dict[str, Referral] = {}
         self._requirements: dict[RequirementsKey, Requirements] = {}
-        self._everywhere: dict[Bucket, list[RankKey]] = {}
-        self._by_territory: dict[str, dict[Bucket, list[RankKey]]] = {}
+        self._everywhere: dict[Bucket, list[Entry]] = {}
+        self._by_territory: dict[str, dict[Bucket, list[Entry]]] = {}
+        self._count_by_territory: dict[str, int] = {}
+        # (device profile, requirements key) -> unmet needs: many devices share a profile, and a
+        # device is compared with every requirements key of the pool.
+        self._unmet_memo: dict[tuple[DeviceProfile, RequirementsKey], dict[str, str]] = {}
         for referral in referrals:
             self._insert(referral, sort=False)
         for buckets in (self._everywhere, *self._by_territory.values()):
@@ -142,7 +155,8 @@ class WaitingPool:
 
     def remove(self, referral_id: str) -> Referral:
         referral = self._referrals.pop(referral_id)
-        rank, bucket = referral_rank(referral), self.bucket(referral)
+        rank, bucket = _entry(referral), self.bucket(referral)
+        self._count_by_territory[referral.territory] -= 1
         for buckets in (self._everywhere, self._by_territory[referral.territory]):
             keys = buckets[bucket]
             del keys[bisect_left(keys, rank)]
@@ -164,7 +178,8 @@ class WaitingPool:
         self._referrals[referral.referral_id] = referral
         requirements = referral.needs.requirements
         self._requirements.setdefault(requirements.key, requirements)
-        rank, bucket = referral_rank(referral), self.bucket(referral)
+        rank, bucket = _entry(referral), self.bucket(referral)
+        self._count_by_territory[referral.territory] = self._count_by_territory.get(referral.territory, 0) + 1
         for buckets in (self._everywhere, self._by_territory.setdefault(referral.territory, {})):
             keys = buckets.setdefault(bucket, [])
             if sort:
@@ -172,8 +187,8 @@ class WaitingPool:
             else:
                 keys.append(rank)
 
-    def _first(self, lists: list[list[RankKey]], examples: int,
-               keep: Callable[[RankKey], bool] | None = None) -> list[Referral]:
+    def _first(self, lists: list[list[Entry]], examples: int,
+               keep: Callable[[Entry], bool] | None = None) -> list[Referral]:
         """The first `examples` referrals of several sorted lists (only those `keep` accepts).
 
         Only the lists whose first kept entries are among the `examples` smallest can hold
@@ -196,12 +211,31 @@ class WaitingPool:
             for _, number, position in heapq.nsmallest(examples, starts)))
         return [self._referrals[rank[2]] for rank in islice(merged, examples)]
 
-    def select(self, territory: str | None, unmet_for: UnmetFor, examples: int) -> Selection:
-        """Same answer as `select_by_scan(pool, territory, unmet_for, examples)`."""
+    def select(self, territory: str | None, unmet_for: UnmetFor, examples: int,
+               profile: DeviceProfile | None = None) -> Selection:
+        """Same answer as `select_by_scan(pool, territory, unmet_for, examples)`.
+
+        `profile`, if given, is everything `unmet_for` depends on: its answers are then
+        remembered across calls for devices of the same profile."""
         buckets = self._everywhere if territory is None else self._by_territory.get(territory, {})
-        unmet_by_key = {key: unmet_for(requirements) for key, requirements in self._requirements.items()}
-        eligible = [(bucket, keys) for bucket, keys in buckets.items() if not unmet_by_key[bucket[1]]]
-        failing = [(bucket, keys) for bucket, keys in buckets.items() if unmet_by_key[bucket[1]]]
+        if profile is None:
+            memo: dict = {}  # without a profile, answers are kept for this call only
+        else:
+            memo = self._unmet_memo
+            if len(memo) > _MEMO_LIMIT:
+                memo.clear()
+        requirements = self._requirements
+        eligible: list[tuple[Bucket, list[Entry]]] = []
+        failing: list[tuple[Bucket, list[Entry], dict[str, str]]] = []
+        for bucket, keys in buckets.items():
+            asked = (profile, bucket[1])
+            unmet = memo.get(asked)
+            if unmet is None:
+                unmet = memo[asked] = unmet_for(requirements[bucket[1]])
+            if unmet:
+                failing.append((bucket, keys, unmet))
+            else:
+                eligible.append((bucket, keys))
         if not eligible:
             return Selection(None, len(self._referrals))
         chosen_rank = min(keys[0] for _, keys in eligible)
@@ -209,20 +243,18 @@ class WaitingPool:
         groups: dict[str, PassedOver] = {}
 
         if territory is not None:
-            others = len(self._referrals) - sum(len(keys) for keys in buckets.values())
+            others = len(self._referrals) - self._count_by_territory.get(territory, 0)
             if others:
-                referrals = self._referrals
                 groups[OTHER_TERRITORY] = PassedOver(others, self._first(
-                    list(self._everywhere.values()), examples,
-                    keep=lambda rank: referrals[rank[2]].territory != territory))
+                    list(self._everywhere.values()), examples, keep=lambda rank: rank[3] != territory))
 
         if failing:
             by_requirement: dict[str, int] = {}
-            for bucket, keys in failing:
-                for name in unmet_by_key[bucket[1]]:
+            for _, keys, unmet in failing:
+                for name in unmet:
                     by_requirement[name] = by_requirement.get(name, 0) + len(keys)
-            groups[NEEDS_NOT_MET] = PassedOver(sum(len(keys) for _, keys in failing),
-                                               self._first([keys for _, keys in failing], examples),
+            groups[NEEDS_NOT_MET] = PassedOver(sum(len(keys) for _, keys, _ in failing),
+                                               self._first([keys for _, keys, _ in failing], examples),
                                                _ordered_counts(by_requirement))
 
         lower = [keys for bucket, keys in eligible if bucket[0] > chosen_rank[0]]

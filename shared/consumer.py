@@ -2,8 +2,10 @@
 
 A service's consumer Lambda reads its own queue. Each record is the EventBridge event
 whose `detail` is our envelope: it is validated against its contract, routed to the
-handler registered for its type, and handled at most once per domain event id (Powertools
-Idempotency, records kept in the service's own table). Failures are reported per record
+handler registered for its type, and handled at most once per domain event id: by Powertools
+Idempotency (records kept in the service's own table), or, for the types a service declares
+`idempotent_by_own_writes`, by the handler's own conditional writes, which make a second
+delivery change nothing (docs/architecture.md, decision 35). Failures are reported per record
 (`ReportBatchItemFailures`): only the failed records return to the queue, and a record that
 keeps failing lands in the dead-letter queue after the queue's `maxReceiveCount`, with the
 error it last raised in its message attributes (shared/dead_letters.py).
@@ -20,7 +22,7 @@ from __future__ import annotations
 import json
 import os
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 import boto3
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -55,9 +57,16 @@ def forged_source(bus_event: dict[str, Any], envelope: EventEnvelope) -> str | N
 
 
 class EventConsumer:
-    def __init__(self, handlers: dict[type[DomainEvent], EventHandler], table_name: str | None = None):
+    def __init__(self, handlers: dict[type[DomainEvent], EventHandler], table_name: str | None = None, *,
+                 idempotent_by_own_writes: Iterable[type[DomainEvent]] = ()):
+        """`idempotent_by_own_writes`: the types whose handler writes only what a redelivery
+        finds written and leaves alone (a conditional write keyed by the fact, a guard on its
+        time). They skip the idempotency record: two requests fewer per event."""
         self.handlers = handlers
         self._table_name = table_name
+        self._by_own_writes = frozenset(idempotent_by_own_writes)
+        if not self._by_own_writes <= handlers.keys():
+            raise ValueError("idempotent_by_own_writes names a type without a handler")
         self._idempotency_config = IdempotencyConfig(
             event_key_jmespath="event_id",
             raise_on_no_idempotency_key=True,
@@ -102,7 +111,10 @@ class EventConsumer:
             if reason:
                 self.reject(record, bus_event, envelope, reason)
                 return
-            self._once()(envelope=envelope)
+            if contract_for(envelope.event_type, envelope.schema_version) in self._by_own_writes:
+                self.dispatch(envelope)
+            else:
+                self._once()(envelope=envelope)
         except ValidationError as error:
             # A batch whose records all fail is raised with their messages, and logged.
             raise without_values(error) from None

@@ -94,3 +94,19 @@ def test_the_stage_follows_scraps_and_cancelled_sales(table, story, stage):
     deliver(consumer.handler, *reversed(envelopes))
     assert summary().stage == stage
 
+
+
+def test_a_redelivered_story_changes_nothing_and_keeps_no_idempotency_record(table, dynamodb):
+    """Intake's consumer is idempotent by its own writes: each event costs its timeline line and
+    summary facts, not two more requests for an idempotency record."""
+    envelopes = life_of_a_device()
+    deliver(consumer.handler, *envelopes)
+    stored = sorted((i["pk"], i["sk"], json.dumps(i, sort_keys=True, default=str)) for i in items_with_prefix(dynamodb, "DEVICE#"))
+
+    deliver(consumer.handler, *envelopes)  # every event again, same ids
+    deliver(consumer.handler, *reversed(envelopes))
+
+    again = sorted((i["pk"], i["sk"], json.dumps(i, sort_keys=True, default=str)) for i in items_with_prefix(dynamodb, "DEVICE#"))
+    assert again == stored
+    assert len([i for i in stored if i[1].startswith("TIMELINE#")]) == len(envelopes)
+    assert items_with_prefix(dynamodb, "IDEMPOTENCY") == []

@@ -126,3 +126,22 @@ def test_events_are_routed_by_type(table):
     r1, r2 = device_received("dev-1").to_envelope(), device_ready("dev-1").to_envelope()
     consumer.lambda_handler(sqs_batch(sqs_record(r2), sqs_record(r1)), LambdaContext())
     assert (received.seen, ready.seen) == ([r1.event_id], [r2.event_id])
+
+
+def test_types_idempotent_by_their_own_writes_keep_no_idempotency_record(table, dynamodb):
+    recorder = Recorder()
+    consumer = EventConsumer({DeviceReceived: recorder, DeviceReady: Recorder()},
+                             idempotent_by_own_writes=[DeviceReceived])
+    received, ready = device_received("dev-1").to_envelope(), device_ready("dev-1").to_envelope()
+
+    consumer.lambda_handler(sqs_batch(sqs_record(received, "m-1"), sqs_record(received, "m-2"),
+                                      sqs_record(ready, "m-3")), LambdaContext())
+
+    assert recorder.seen == [received.event_id, received.event_id]  # its writes make the second a no-op
+    [record] = items_with_prefix(dynamodb, "IDEMPOTENCY")  # the other type keeps its record
+    assert record["status"] == "COMPLETED"
+
+
+def test_a_type_declared_idempotent_must_have_a_handler(table):
+    with pytest.raises(ValueError, match="without a handler"):
+        EventConsumer({DeviceReceived: Recorder()}, idempotent_by_own_writes=[DeviceReady])

@@ -28,6 +28,9 @@ def record_device_event(event: DomainEvent, envelope: EventEnvelope) -> None:
 
 # An erasure is about a person, not a step of the device's journey: it stays out of the timeline.
 NOT_DEVICE_STEPS = {BeneficiaryErased}
-consumer = EventConsumer({contract: record_device_event for contract in all_contracts()
-                          if contract not in NOT_DEVICE_STEPS})
+DEVICE_STEPS = [contract for contract in all_contracts() if contract not in NOT_DEVICE_STEPS]
+# The timeline line is created only if absent (keyed by the fact) and each summary fact only if
+# newer: a redelivered event changes nothing, so no idempotency record is kept for it.
+consumer = EventConsumer({contract: record_device_event for contract in DEVICE_STEPS},
+                         idempotent_by_own_writes=DEVICE_STEPS)
 handler = entry_point(consumer.lambda_handler)

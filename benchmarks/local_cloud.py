@@ -23,8 +23,9 @@ from devtools.localcloud.emulator import Emulator, free_port
 from devtools.localcloud.paths import ROOT
 
 
-def aws_requests_so_far(logs) -> tuple[Counter, Counter]:
-    """AWS requests logged by every function so far, by function and by operation.
+def aws_requests_so_far(logs, invocations: Counter | None = None) -> tuple[Counter, Counter]:
+    """AWS requests logged by every function so far, by function and by operation (and, into
+    `invocations` if given, each function's invocations: one closing line each).
 
     GET invocations are the benchmark's own polling while it waits for asynchronous
     steps; they are counted apart, under "GET polls", so the path's cost stays exact.
@@ -43,6 +44,8 @@ def aws_requests_so_far(logs) -> tuple[Counter, Counter]:
                     by_function["GET polls"] += line["aws_requests"]
                     continue
                 by_function[function] += line["aws_requests"]
+                if invocations is not None:
+                    invocations[function] += 1
                 by_operation.update(line["aws_operations"])
     return by_function, by_operation
 
@@ -71,18 +74,22 @@ def main(devices: int = 3) -> None:
 
         partners = thin_path.Partners(partner_base_url(emulator.endpoint, first))
         logs = session.client("logs")
-        previous, _ = aws_requests_so_far(logs)
+        previous_invocations = Counter()
+        previous, _ = aws_requests_so_far(logs, previous_invocations)
         for n in range(1, devices + 1):
             run = thin_path.run(partners)
             time.sleep(2)  # let the last invocations write their closing log line
-            totals, operations = aws_requests_so_far(logs)
-            delta = totals - previous
-            previous = totals
+            invocations = Counter()
+            totals, operations = aws_requests_so_far(logs, invocations)
+            delta, invoked = totals - previous, invocations - previous_invocations
+            previous, previous_invocations = totals, invocations
             polls = delta.pop("GET polls", 0)
             print(f"\ndevice {n}: thin path {run.seconds['timeline complete']:.2f} s end to end; "
                   f"{sum(delta.values())} AWS requests made by the functions (+{polls} by GET polls while waiting)")
             print("  steps (s from start): " + ", ".join(f"{k} {v}" for k, v in run.seconds.items()))
             print("  by function: " + ", ".join(f"{k} {v}" for k, v in sorted(delta.items())))
+            print(f"  invocations ({sum(invoked.values())}): "
+                  + ", ".join(f"{k} {v}" for k, v in sorted(invoked.items())))
         print("\nall devices, by operation: " + ", ".join(f"{k} {v}" for k, v in sorted(operations.items())))
     finally:
         emulator.stop()

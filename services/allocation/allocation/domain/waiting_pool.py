@@ -33,7 +33,7 @@ RequirementsKey = tuple[bool, int | None, int | None, str | None]
 UnmetFor = Callable[[Requirements], dict[str, str]]
 # What `unmet_for` depends on, when the caller knows it (a device's facts): answers are remembered by it.
 DeviceProfile = tuple
-_MEMO_LIMIT = 100_000  # remembered (profile, requirements) answers, at most: then forgotten and counted again
+_MEMO_LIMIT = 20_000  # remembered (profile, requirements) answers, at most: then forgotten and counted again
 
 REQUIREMENT_NAMES = ("webcam", "min_ram_gb", "min_battery_health_pct", "keyboard_layout")
 

@@ -76,7 +76,9 @@ def timed(python: str, statement: str, paths: list[Path], environment: dict[str,
     env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": os.pathsep.join(map(str, paths)),
            "AWS_DEFAULT_REGION": "eu-west-3", "AWS_REGION": "eu-west-3", "AWS_ACCESS_KEY_ID": "test",
            "AWS_SECRET_ACCESS_KEY": "test", "AWS_LAMBDA_FUNCTION_NAME": "cold-start", **environment}
-    run = subprocess.run([python, "-B", "-c", TIMED_IMPORT.format(statement=statement)], env=env,
+    # -P: `-c` would otherwise put the current folder (the checkout, with its own shared/ and
+    # __pycache__) ahead of the zips, and the checkout's modules would be measured instead.
+    run = subprocess.run([python, "-B", "-P", "-c", TIMED_IMPORT.format(statement=statement)], env=env,
                          capture_output=True, text=True, check=False)
     if run.returncode:
         raise RuntimeError(f"{statement} failed:\n{run.stderr[-2000:]}")

@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import argparse
 import gc
+import hashlib
 import random
+import resource
 import statistics
 import sys
 import time
@@ -154,7 +156,13 @@ def main() -> None:
     parser.add_argument("--naive-drain", type=int, default=300)
     parser.add_argument("--samples", type=int, default=30)
     parser.add_argument("--seed", type=int, default=20261128)
+    parser.add_argument("--drain-only", action="store_true",
+                        help="only the index drain: its processor time, the process's peak memory and a digest "
+                             "of every decision and explanation (to compare two versions of the code)")
     args = parser.parse_args()
+    if args.drain_only:
+        drain_only(args)
+        return
 
     rng = random.Random(args.seed)
     referrals, referrals_bytes = held(lambda: make_referrals(rng, args.referrals))
@@ -229,6 +237,27 @@ def main() -> None:
     first = order[:args.naive_drain]
     print(f"  peak memory of the index drain, first {len(first):,} devices (the pool only shrinks after): "
           f"{mib(peak_bytes(lambda: drain(WaitingPool(referrals), first)))}, index built inside")
+
+
+def drain_only(args: argparse.Namespace) -> None:
+    rng = random.Random(args.seed)
+    referrals, devices = make_referrals(rng, args.referrals), make_devices(rng, args.devices)
+    order = sorted(devices, key=lambda d: (d.ready_at, d.device_id))
+    pool = WaitingPool(referrals)
+    digest = hashlib.sha256()
+    started = time.process_time()
+    matched = 0
+    for device in order:
+        match = choose_referral_for_device(device, pool, POLICY, NOW)
+        if match:
+            pool.remove(match.referral.referral_id)
+            matched += 1
+        digest.update(repr(match and (match.referral.referral_id, match.explanation)).encode())
+    cpu = time.process_time() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"drain of {len(order):,} devices against {len(referrals):,} waiting referrals: {cpu:.2f} s of processor "
+          f"time ({ms(cpu / len(order))} a device), {matched:,} reserved; peak resident memory of the process "
+          f"{peak:.0f} MiB (population included); decisions digest {digest.hexdigest()[:16]}")
 
 
 def drain(pool: WaitingPool, devices: list[AvailableDevice]) -> None:

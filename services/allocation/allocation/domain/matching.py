@@ -138,8 +138,15 @@ def choose_referral_for_device(device: AvailableDevice, waiting_referrals: Itera
         return None
     territory = kept_for_territory(device, policy, now)
 
+    unmet_by_key = _unmet_cache_for(device)
+
     def unmet_for(requirements: Requirements) -> dict[str, str]:
-        return unmet_needs(device, requirements)
+        # Devices of one profile fail exactly the same requirements: compute each pair once.
+        key = requirements.key
+        unmet = unmet_by_key.get(key)
+        if unmet is None:
+            unmet = unmet_by_key[key] = unmet_needs(device, requirements)
+        return unmet
 
     examples = policy.examples_per_reason
     if isinstance(waiting_referrals, WaitingPool):
@@ -149,6 +156,26 @@ def choose_referral_for_device(device: AvailableDevice, waiting_referrals: Itera
     if selection.chosen is None:
         return None
     return Match(device, selection.chosen, _explain_device_to_referral(device, selection, territory, policy, now))
+
+
+# Device profile (the facts `unmet_needs` reads) -> requirements key -> unmet requirements.
+# A few hundred profiles in practice; cleared if ever it grows past the bound.
+_UNMET_CACHE: dict[tuple, dict[tuple, dict[str, str]]] = {}
+_UNMET_CACHE_PROFILES = 4096
+
+
+def _unmet_cache_for(device: AvailableDevice) -> dict[tuple, dict[str, str]]:
+    facts = device.functional
+    profile = (device.specs.ram_gb, facts is not None,
+               facts.webcam if facts else None,
+               facts.battery_health_pct if facts else None,
+               facts.keyboard_layout if facts else None)
+    cached = _UNMET_CACHE.get(profile)
+    if cached is None:
+        if len(_UNMET_CACHE) >= _UNMET_CACHE_PROFILES:
+            _UNMET_CACHE.clear()
+        cached = _UNMET_CACHE[profile] = {}
+    return cached
 
 
 def _referral_facts(referral: Referral) -> dict[str, Any]:

@@ -199,9 +199,17 @@ class WaitingPool:
     def select(self, territory: str | None, unmet_for: UnmetFor, examples: int) -> Selection:
         """Same answer as `select_by_scan(pool, territory, unmet_for, examples)`."""
         buckets = self._everywhere if territory is None else self._by_territory.get(territory, {})
-        unmet_by_key = {key: unmet_for(requirements) for key, requirements in self._requirements.items()}
-        eligible = [(bucket, keys) for bucket, keys in buckets.items() if not unmet_by_key[bucket[1]]]
-        failing = [(bucket, keys) for bucket, keys in buckets.items() if unmet_by_key[bucket[1]]]
+        # Only the requirement keys of the buckets looked at, each once (not every key of the pool).
+        requirements_of = self._requirements
+        unmet_by_key: dict[RequirementsKey, dict[str, str]] = {}
+        eligible: list[tuple[Bucket, list[RankKey]]] = []
+        failing: list[tuple[Bucket, list[RankKey]]] = []
+        for bucket, keys in buckets.items():
+            key = bucket[1]
+            unmet = unmet_by_key.get(key)
+            if unmet is None:
+                unmet = unmet_by_key[key] = unmet_for(requirements_of[key])
+            (failing if unmet else eligible).append((bucket, keys))
         if not eligible:
             return Selection(None, len(self._referrals))
         chosen_rank = min(keys[0] for _, keys in eligible)

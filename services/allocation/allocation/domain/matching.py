@@ -138,7 +138,8 @@ def choose_referral_for_device(device: AvailableDevice, waiting_referrals: Itera
         return None
     territory = kept_for_territory(device, policy, now)
 
-    unmet_by_key = _unmet_cache_for(device)
+    profile = _device_profile(device)
+    unmet_by_key = _unmet_cache_for(profile)
 
     def unmet_for(requirements: Requirements) -> dict[str, str]:
         # Devices of one profile fail exactly the same requirements: compute each pair once.
@@ -150,7 +151,7 @@ def choose_referral_for_device(device: AvailableDevice, waiting_referrals: Itera
 
     examples = policy.examples_per_reason
     if isinstance(waiting_referrals, WaitingPool):
-        selection = waiting_referrals.select(territory, unmet_for, examples)
+        selection = waiting_referrals.select(territory, unmet_for, examples, profile)
     else:
         selection = select_by_scan(waiting_referrals, territory, unmet_for, examples)
     if selection.chosen is None:
@@ -164,12 +165,16 @@ _UNMET_CACHE: dict[tuple, dict[tuple, dict[str, str]]] = {}
 _UNMET_CACHE_PROFILES = 4096
 
 
-def _unmet_cache_for(device: AvailableDevice) -> dict[tuple, dict[str, str]]:
+def _device_profile(device: AvailableDevice) -> tuple:
+    """The facts `unmet_needs` reads: two devices of one profile fail exactly the same requirements."""
     facts = device.functional
-    profile = (device.specs.ram_gb, facts is not None,
-               facts.webcam if facts else None,
-               facts.battery_health_pct if facts else None,
-               facts.keyboard_layout if facts else None)
+    return (device.specs.ram_gb, facts is not None,
+            facts.webcam if facts else None,
+            facts.battery_health_pct if facts else None,
+            facts.keyboard_layout if facts else None)
+
+
+def _unmet_cache_for(profile: tuple) -> dict[tuple, dict[str, str]]:
     cached = _UNMET_CACHE.get(profile)
     if cached is None:
         if len(_UNMET_CACHE) >= _UNMET_CACHE_PROFILES:

@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import heapq
 from bisect import bisect_left, insort
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
+from operator import itemgetter
 
 from allocation.domain.needs import Requirements
 from allocation.domain.referrals import Referral, ReferralStatus
@@ -103,6 +104,8 @@ def select_by_scan(referrals: Iterable[Referral], territory: str | None, unmet_f
     return Selection(chosen, candidates, {reason: group for reason, group in groups.items() if group.count})
 
 
+_PARTITIONS_PER_SCOPE = 1024  # distinct device profiles kept per scope; a bound on memory, rarely reached
+
 Bucket = tuple[int, RequirementsKey]  # (priority, requirements) within one territory, or everywhere
 
 
@@ -119,6 +122,10 @@ class WaitingPool:
         self._requirements: dict[RequirementsKey, Requirements] = {}
         self._everywhere: dict[Bucket, list[RankKey]] = {}
         self._by_territory: dict[str, dict[Bucket, list[RankKey]]] = {}
+        # scope (a territory, or None for everywhere) -> device profile -> its partition of the
+        # scope's buckets. The bucket lists are shared, so a partition stays right while they
+        # shrink or grow; it is dropped only when a bucket of its scope appears or disappears.
+        self._partitions: dict[str | None, dict[Hashable, _Partition]] = {}
         for referral in referrals:
             self._insert(referral, sort=False)
         for buckets in (self._everywhere, *self._by_territory.values()):
@@ -143,11 +150,12 @@ class WaitingPool:
     def remove(self, referral_id: str) -> Referral:
         referral = self._referrals.pop(referral_id)
         rank, bucket = referral_rank(referral), self.bucket(referral)
-        for buckets in (self._everywhere, self._by_territory[referral.territory]):
+        for scope, buckets in ((None, self._everywhere), (referral.territory, self._by_territory[referral.territory])):
             keys = buckets[bucket]
             del keys[bisect_left(keys, rank)]
             if not keys:
                 del buckets[bucket]
+                self._partitions.pop(scope, None)
         if not self._by_territory[referral.territory]:
             del self._by_territory[referral.territory]
         return referral
@@ -165,8 +173,12 @@ class WaitingPool:
         requirements = referral.needs.requirements
         self._requirements.setdefault(requirements.key, requirements)
         rank, bucket = referral_rank(referral), self.bucket(referral)
-        for buckets in (self._everywhere, self._by_territory.setdefault(referral.territory, {})):
-            keys = buckets.setdefault(bucket, [])
+        for scope, buckets in ((None, self._everywhere),
+                               (referral.territory, self._by_territory.setdefault(referral.territory, {}))):
+            keys = buckets.get(bucket)
+            if keys is None:
+                keys = buckets[bucket] = []
+                self._partitions.pop(scope, None)
             if sort:
                 insort(keys, rank)
             else:
@@ -196,50 +208,83 @@ class WaitingPool:
             for _, number, position in heapq.nsmallest(examples, starts)))
         return [self._referrals[rank[2]] for rank in islice(merged, examples)]
 
-    def select(self, territory: str | None, unmet_for: UnmetFor, examples: int) -> Selection:
-        """Same answer as `select_by_scan(pool, territory, unmet_for, examples)`."""
-        buckets = self._everywhere if territory is None else self._by_territory.get(territory, {})
-        # Only the requirement keys of the buckets looked at, each once (not every key of the pool).
-        requirements_of = self._requirements
+    def _partition(self, territory: str | None, buckets: dict[Bucket, list[RankKey]], unmet_for: UnmetFor,
+                   profile: Hashable | None) -> _Partition:
+        if profile is not None:
+            cached = self._partitions.get(territory, {}).get(profile)
+            if cached is not None:
+                return cached
+        partition = _Partition()
         unmet_by_key: dict[RequirementsKey, dict[str, str]] = {}
-        eligible: list[tuple[Bucket, list[RankKey]]] = []
-        failing: list[tuple[Bucket, list[RankKey]]] = []
         for bucket, keys in buckets.items():
             key = bucket[1]
             unmet = unmet_by_key.get(key)
             if unmet is None:
-                unmet = unmet_by_key[key] = unmet_for(requirements_of[key])
-            (failing if unmet else eligible).append((bucket, keys))
+                unmet = unmet_by_key[key] = unmet_for(self._requirements[key])
+            if unmet:
+                partition.failing.append(keys)
+                for name in unmet:
+                    partition.failing_by_name.setdefault(name, []).append(keys)
+            else:
+                partition.eligible.append(keys)
+                partition.eligible_by_priority.setdefault(bucket[0], []).append(keys)
+        if profile is not None:
+            kept = self._partitions.setdefault(territory, {})
+            if len(kept) >= _PARTITIONS_PER_SCOPE:
+                kept.clear()
+            kept[profile] = partition
+        return partition
+
+    def select(self, territory: str | None, unmet_for: UnmetFor, examples: int,
+               profile: Hashable | None = None) -> Selection:
+        """Same answer as `select_by_scan(pool, territory, unmet_for, examples)`.
+
+        `profile`, when given, must be equal for two devices exactly when `unmet_for` gives
+        them the same answers: the partition of buckets into eligible and failing is then
+        kept for the next device of that profile.
+        """
+        buckets = self._everywhere if territory is None else self._by_territory.get(territory, {})
+        partition = self._partition(territory, buckets, unmet_for, profile)
+        eligible = partition.eligible
         if not eligible:
             return Selection(None, len(self._referrals))
-        chosen_rank = min(keys[0] for _, keys in eligible)
+        chosen_rank = min(map(itemgetter(0), eligible))
         chosen = self._referrals[chosen_rank[2]]
         groups: dict[str, PassedOver] = {}
 
         if territory is not None:
-            others = len(self._referrals) - sum(len(keys) for keys in buckets.values())
+            others = len(self._referrals) - sum(map(len, buckets.values()))
             if others:
                 referrals = self._referrals
                 groups[OTHER_TERRITORY] = PassedOver(others, self._first(
                     list(self._everywhere.values()), examples,
                     keep=lambda rank: referrals[rank[2]].territory != territory))
 
+        failing = partition.failing
         if failing:
-            by_requirement: dict[str, int] = {}
-            for bucket, keys in failing:
-                for name in unmet_by_key[bucket[1]]:
-                    by_requirement[name] = by_requirement.get(name, 0) + len(keys)
-            groups[NEEDS_NOT_MET] = PassedOver(sum(len(keys) for _, keys in failing),
-                                               self._first([keys for _, keys in failing], examples),
+            by_requirement = {name: sum(map(len, lists)) for name, lists in partition.failing_by_name.items()}
+            groups[NEEDS_NOT_MET] = PassedOver(sum(map(len, failing)), self._first(failing, examples),
                                                _ordered_counts(by_requirement))
 
-        lower = [keys for bucket, keys in eligible if bucket[0] > chosen_rank[0]]
+        chosen_priority = chosen_rank[0]
+        lower = [keys for priority, lists in partition.eligible_by_priority.items() if priority > chosen_priority
+                 for keys in lists]
         if lower:
             groups[LOWER_PRIORITY] = PassedOver(sum(map(len, lower)), self._first(lower, examples))
 
-        same = [keys for bucket, keys in eligible if bucket[0] == chosen_rank[0]]
+        same = partition.eligible_by_priority[chosen_priority]
         later_count = sum(map(len, same)) - 1
         if later_count:
             later = [r for r in self._first(same, examples + 1) if r is not chosen][:examples]
             groups[REFERRED_LATER] = PassedOver(later_count, later)
         return Selection(chosen, len(self._referrals), groups)
+
+
+@dataclass
+class _Partition:
+    """A scope's buckets as one device profile sees them (the lists are the pool's own)."""
+
+    eligible: list[list[RankKey]] = field(default_factory=list)
+    eligible_by_priority: dict[int, list[list[RankKey]]] = field(default_factory=dict)
+    failing: list[list[RankKey]] = field(default_factory=list)
+    failing_by_name: dict[str, list[list[RankKey]]] = field(default_factory=dict)

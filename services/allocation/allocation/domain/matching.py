@@ -23,6 +23,8 @@ small with 100,000 candidates.
 
 from __future__ import annotations
 
+from bisect import bisect_right
+
 import heapq
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -151,7 +153,8 @@ def choose_referral_for_device(device: AvailableDevice, waiting_referrals: Itera
 
     examples = policy.examples_per_reason
     if isinstance(waiting_referrals, WaitingPool):
-        selection = waiting_referrals.select(territory, unmet_for, examples, profile)
+        selection = waiting_referrals.select(territory, unmet_for, examples,
+                                             _matching_profile(device, *waiting_referrals.thresholds()))
     else:
         selection = select_by_scan(waiting_referrals, territory, unmet_for, examples)
     if selection.chosen is None:
@@ -171,6 +174,18 @@ def _device_profile(device: AvailableDevice) -> tuple:
     return (device.specs.ram_gb, facts is not None,
             facts.webcam if facts else None,
             facts.battery_health_pct if facts else None,
+            facts.keyboard_layout if facts else None)
+
+
+def _matching_profile(device: AvailableDevice, ram_thresholds: tuple[int, ...],
+                      battery_thresholds: tuple[int, ...]) -> tuple:
+    """Coarser than `_device_profile`: equal for two devices that fail the same requirement names
+    against every requirement of the pool (RAM and battery only count by the thresholds reached)."""
+    facts = device.functional
+    health = facts.battery_health_pct if facts else None
+    return (bisect_right(ram_thresholds, device.specs.ram_gb), facts is not None,
+            facts.webcam if facts else None,
+            None if health is None else bisect_right(battery_thresholds, health),
             facts.keyboard_layout if facts else None)
 
 

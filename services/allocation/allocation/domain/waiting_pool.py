@@ -126,6 +126,7 @@ class WaitingPool:
         # scope's buckets. The bucket lists are shared, so a partition stays right while they
         # shrink or grow; it is dropped only when a bucket of its scope appears or disappears.
         self._partitions: dict[str | None, dict[Hashable, _Partition]] = {}
+        self._thresholds: tuple[tuple[int, ...], tuple[int, ...]] | None = None
         for referral in referrals:
             self._insert(referral, sort=False)
         for buckets in (self._everywhere, *self._by_territory.values()):
@@ -160,6 +161,18 @@ class WaitingPool:
             del self._by_territory[referral.territory]
         return referral
 
+    def thresholds(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """The distinct minimum RAM and battery health any referral of the pool asks, ascending.
+
+        A device's RAM matters to matching only through how many RAM thresholds it reaches
+        (and likewise its battery), so devices can share a profile at this grain.
+        """
+        if self._thresholds is None:
+            keys = self._requirements
+            self._thresholds = (tuple(sorted({key[1] for key in keys if key[1] is not None})),
+                                tuple(sorted({key[2] for key in keys if key[2] is not None})))
+        return self._thresholds
+
     @staticmethod
     def bucket(referral: Referral) -> Bucket:
         return (int(referral.priority), referral.needs.requirements.key)
@@ -171,7 +184,9 @@ class WaitingPool:
             raise ValueError(f"referral {referral.referral_id} is already in the pool")
         self._referrals[referral.referral_id] = referral
         requirements = referral.needs.requirements
-        self._requirements.setdefault(requirements.key, requirements)
+        if requirements.key not in self._requirements:
+            self._requirements[requirements.key] = requirements
+            self._thresholds = None
         rank, bucket = referral_rank(referral), self.bucket(referral)
         for scope, buckets in ((None, self._everywhere),
                                (referral.territory, self._by_territory.setdefault(referral.territory, {}))):
@@ -193,6 +208,10 @@ class WaitingPool:
         """
         if examples <= 0:
             return []
+        if keep is None:
+            # Every list is sorted and non-empty: the lists with the smallest heads, merged.
+            firsts = heapq.nsmallest(examples, lists, key=itemgetter(0))
+            return [self._referrals[rank[2]] for rank in islice(heapq.merge(*firsts), examples)]
         starts = []
         for number, keys in enumerate(lists):
             if keep is None:

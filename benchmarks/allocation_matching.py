@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import gc
 import hashlib
+import heapq
 import random
 import resource
 import statistics
@@ -31,6 +32,7 @@ import time
 import tracemalloc
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
+from itertools import islice
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "services" / "allocation"))
@@ -46,6 +48,10 @@ from allocation.domain.matching import (  # noqa: E402
     choose_referral_for_device,
 )
 from allocation.domain.needs import FunctionalFacts, Needs, Requirements  # noqa: E402
+from allocation.domain.matching import _UNMET_CACHE  # noqa: E402
+from allocation.domain.waiting_pool import (  # noqa: E402
+    LOWER_PRIORITY, NEEDS_NOT_MET, OTHER_TERRITORY, REFERRED_LATER, PassedOver, Selection, _ordered_counts,
+)
 
 NOW = datetime(2026, 11, 28, 9, 0, tzinfo=timezone.utc)
 POLICY = DEFAULT_MATCHING_POLICY
@@ -159,6 +165,10 @@ def main() -> None:
     parser.add_argument("--drain-only", action="store_true",
                         help="only the index drain: its processor time, the process's peak memory and a digest "
                              "of every decision and explanation (to compare two versions of the code)")
+    parser.add_argument("--compare", action="store_true",
+                        help="with --drain-only: the drain by the previous selection and by the current one, "
+                             "same population, one run: processor time, allocation peak and their ratio")
+    parser.add_argument("--traced", action="store_true", help="with --compare: also tracemalloc's peak (slower)")
     args = parser.parse_args()
     if args.drain_only:
         drain_only(args)
@@ -239,10 +249,82 @@ def main() -> None:
           f"{mib(peak_bytes(lambda: drain(WaitingPool(referrals), first)))}, index built inside")
 
 
+class ReferencePool(WaitingPool):
+    """The pool's selection as it was before (every requirement key per device, a Python loop
+    over every bucket's head): the reference the new selection is timed against in one run."""
+
+    def _first(self, lists: list[list[tuple]], examples: int,
+               keep: Callable[[tuple], bool] | None = None) -> list[object]:
+        """The first `examples` referrals of several sorted lists (only those `keep` accepts).
+
+        Only the lists whose first kept entries are among the `examples` smallest can hold
+        one of the first `examples` entries overall, so only those are merged.
+        """
+        if examples <= 0:
+            return []
+        starts = []
+        for number, keys in enumerate(lists):
+            if keep is None:
+                starts.append((keys[0], number, 0))
+                continue
+            for position, rank in enumerate(keys):
+                if keep(rank):
+                    starts.append((rank, number, position))
+                    break
+        merged = heapq.merge(*(
+            islice(lists[number], position, None) if keep is None
+            else (rank for rank in islice(lists[number], position, None) if keep(rank))
+            for _, number, position in heapq.nsmallest(examples, starts)))
+        return [self._referrals[rank[2]] for rank in islice(merged, examples)]
+
+    def select(self, territory, unmet_for, examples, profile=None):
+        """The selection as shipped before the partitions were kept (profile ignored)."""
+        buckets = self._everywhere if territory is None else self._by_territory.get(territory, {})
+        unmet_by_key = {key: unmet_for(requirements) for key, requirements in self._requirements.items()}
+        eligible = [(bucket, keys) for bucket, keys in buckets.items() if not unmet_by_key[bucket[1]]]
+        failing = [(bucket, keys) for bucket, keys in buckets.items() if unmet_by_key[bucket[1]]]
+        if not eligible:
+            return Selection(None, len(self._referrals))
+        chosen_rank = min(keys[0] for _, keys in eligible)
+        chosen = self._referrals[chosen_rank[2]]
+        groups: dict[str, PassedOver] = {}
+
+        if territory is not None:
+            others = len(self._referrals) - sum(len(keys) for keys in buckets.values())
+            if others:
+                referrals = self._referrals
+                groups[OTHER_TERRITORY] = PassedOver(others, self._first(
+                    list(self._everywhere.values()), examples,
+                    keep=lambda rank: referrals[rank[2]].territory != territory))
+
+        if failing:
+            by_requirement: dict[str, int] = {}
+            for bucket, keys in failing:
+                for name in unmet_by_key[bucket[1]]:
+                    by_requirement[name] = by_requirement.get(name, 0) + len(keys)
+            groups[NEEDS_NOT_MET] = PassedOver(sum(len(keys) for _, keys in failing),
+                                               self._first([keys for _, keys in failing], examples),
+                                               _ordered_counts(by_requirement))
+
+        lower = [keys for bucket, keys in eligible if bucket[0] > chosen_rank[0]]
+        if lower:
+            groups[LOWER_PRIORITY] = PassedOver(sum(map(len, lower)), self._first(lower, examples))
+
+        same = [keys for bucket, keys in eligible if bucket[0] == chosen_rank[0]]
+        later_count = sum(map(len, same)) - 1
+        if later_count:
+            later = [r for r in self._first(same, examples + 1) if r is not chosen][:examples]
+            groups[REFERRED_LATER] = PassedOver(later_count, later)
+        return Selection(chosen, len(self._referrals), groups)
+
+
 def drain_only(args: argparse.Namespace) -> None:
     rng = random.Random(args.seed)
     referrals, devices = make_referrals(rng, args.referrals), make_devices(rng, args.devices)
     order = sorted(devices, key=lambda d: (d.ready_at, d.device_id))
+    if args.compare:
+        compare(referrals, order, args.traced)
+        return
     pool = WaitingPool(referrals)
     digest = hashlib.sha256()
     started = time.process_time()
@@ -258,6 +340,41 @@ def drain_only(args: argparse.Namespace) -> None:
     print(f"drain of {len(order):,} devices against {len(referrals):,} waiting referrals: {cpu:.2f} s of processor "
           f"time ({ms(cpu / len(order))} a device), {matched:,} reserved; peak resident memory of the process "
           f"{peak:.0f} MiB (population included); decisions digest {digest.hexdigest()[:16]}")
+
+
+def timed_drain(pool: WaitingPool, order: list[AvailableDevice], traced: bool) -> tuple[float, int, str]:
+    """Processor time of the drain, the Python allocation peak during it, and a digest of every decision."""
+    digest = hashlib.sha256()
+    _UNMET_CACHE.clear()  # neither drain starts with the other's unmet requirements computed
+    gc.collect()
+    if traced:
+        tracemalloc.start()
+    started = time.process_time()
+    for device in order:
+        match = choose_referral_for_device(device, pool, POLICY, NOW)
+        if match:
+            pool.remove(match.referral.referral_id)
+        digest.update(repr(match and (match.referral.referral_id, match.explanation)).encode())
+    cpu = time.process_time() - started
+    peak = 0
+    if traced:
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    return cpu, peak, digest.hexdigest()[:16]
+
+
+def compare(referrals: list[Referral], order: list[AvailableDevice], traced: bool) -> None:
+    # tracemalloc slows a drain about fivefold: processor times are taken without it unless asked.
+    old_cpu, old_peak, old_digest = timed_drain(ReferencePool(referrals), order, traced)
+    new_cpu, new_peak, new_digest = timed_drain(WaitingPool(referrals), order, traced)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peaks = (lambda peak: f", allocation peak during the drain {mib(peak)}") if traced else (lambda peak: "")
+    print(f"drain of {len(order):,} devices against {len(referrals):,} waiting referrals"
+          f"{' (tracemalloc on for both)' if traced else ''}")
+    print(f"  previous selection: {old_cpu:.2f} s processor{peaks(old_peak)}, digest {old_digest}")
+    print(f"  current selection:  {new_cpu:.2f} s processor{peaks(new_peak)}, digest {new_digest}")
+    print(f"  current / previous processor time: {new_cpu / old_cpu:.2f}; same decisions: {old_digest == new_digest}; "
+          f"peak resident memory of the process (population and both pools included): {rss:.0f} MiB")
 
 
 def drain(pool: WaitingPool, devices: list[AvailableDevice]) -> None:

@@ -23,6 +23,8 @@ small with 100,000 candidates.
 
 from __future__ import annotations
 
+from bisect import bisect_right
+
 import heapq
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -34,7 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from shared.events.vocabulary import DonorType
 
 from allocation.domain.devices import AvailableDevice, DeviceStatus
-from allocation.domain.needs import FunctionalFacts, Needs, Requirements, Use, meets_needs, needs_profile, unmet_needs
+from allocation.domain.needs import FunctionalFacts, Needs, Requirements, Use, meets_needs, unmet_needs
 from allocation.domain.referrals import Priority, Referral, ReferralRequest, ReferralStatus
 from allocation.domain.waiting_pool import (
     LOWER_PRIORITY,
@@ -138,17 +140,62 @@ def choose_referral_for_device(device: AvailableDevice, waiting_referrals: Itera
         return None
     territory = kept_for_territory(device, policy, now)
 
+    profile = _device_profile(device)
+    unmet_by_key = _unmet_cache_for(profile)
+
     def unmet_for(requirements: Requirements) -> dict[str, str]:
-        return unmet_needs(device, requirements)
+        # Devices of one profile fail exactly the same requirements: compute each pair once.
+        key = requirements.key
+        unmet = unmet_by_key.get(key)
+        if unmet is None:
+            unmet = unmet_by_key[key] = unmet_needs(device, requirements)
+        return unmet
 
     examples = policy.examples_per_reason
     if isinstance(waiting_referrals, WaitingPool):
-        selection = waiting_referrals.select(territory, unmet_for, examples, profile=needs_profile(device))
+        selection = waiting_referrals.select(territory, unmet_for, examples,
+                                             _matching_profile(device, *waiting_referrals.thresholds()))
     else:
         selection = select_by_scan(waiting_referrals, territory, unmet_for, examples)
     if selection.chosen is None:
         return None
     return Match(device, selection.chosen, _explain_device_to_referral(device, selection, territory, policy, now))
+
+
+# Device profile (the facts `unmet_needs` reads) -> requirements key -> unmet requirements.
+# A few hundred profiles in practice; cleared if ever it grows past the bound.
+_UNMET_CACHE: dict[tuple, dict[tuple, dict[str, str]]] = {}
+_UNMET_CACHE_PROFILES = 4096
+
+
+def _device_profile(device: AvailableDevice) -> tuple:
+    """The facts `unmet_needs` reads: two devices of one profile fail exactly the same requirements."""
+    facts = device.functional
+    return (device.specs.ram_gb, facts is not None,
+            facts.webcam if facts else None,
+            facts.battery_health_pct if facts else None,
+            facts.keyboard_layout if facts else None)
+
+
+def _matching_profile(device: AvailableDevice, ram_thresholds: tuple[int, ...],
+                      battery_thresholds: tuple[int, ...]) -> tuple:
+    """Coarser than `_device_profile`: equal for two devices that fail the same requirement names
+    against every requirement of the pool (RAM and battery only count by the thresholds reached)."""
+    facts = device.functional
+    health = facts.battery_health_pct if facts else None
+    return (bisect_right(ram_thresholds, device.specs.ram_gb), facts is not None,
+            facts.webcam if facts else None,
+            None if health is None else bisect_right(battery_thresholds, health),
+            facts.keyboard_layout if facts else None)
+
+
+def _unmet_cache_for(profile: tuple) -> dict[tuple, dict[str, str]]:
+    cached = _UNMET_CACHE.get(profile)
+    if cached is None:
+        if len(_UNMET_CACHE) >= _UNMET_CACHE_PROFILES:
+            _UNMET_CACHE.clear()
+        cached = _UNMET_CACHE[profile] = {}
+    return cached
 
 
 def _referral_facts(referral: Referral) -> dict[str, Any]:
@@ -257,7 +304,9 @@ def choose_device_for_referral(referral: Referral, available_devices: Iterable[A
         if kept and provenance.territory != referral.territory:
             other.append(device)
             continue
-        facts = needs_profile(device)
+        functional = device.functional
+        facts = (device.specs.ram_gb,) if functional is None else (
+            device.specs.ram_gb, functional.battery_health_pct, functional.webcam, functional.keyboard_layout)
         unmet = unmet_by_facts.get(facts)
         if unmet is None:
             unmet = unmet_by_facts[facts] = unmet_needs(device, requirements)

@@ -105,14 +105,6 @@ class DeviceFacts(Protocol):
     def functional(self) -> FunctionalFacts | None: ...
 
 
-def needs_profile(device: DeviceFacts) -> tuple:
-    """Everything of a device `unmet_needs` reads: two devices of the same profile meet the same needs."""
-    facts = device.functional
-    if facts is None:
-        return (device.specs.ram_gb, None)
-    return (device.specs.ram_gb, facts.webcam, facts.battery_health_pct, facts.keyboard_layout)
-
-
 def unmet_needs(device: DeviceFacts, requirements: Requirements) -> dict[str, str]:
     """The requirements the device does not meet: requirement name -> why, in a fixed order."""
     unmet: dict[str, str] = {}

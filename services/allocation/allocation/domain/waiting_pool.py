@@ -18,22 +18,18 @@ from __future__ import annotations
 
 import heapq
 from bisect import bisect_left, insort
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
+from operator import itemgetter
 
 from allocation.domain.needs import Requirements
 from allocation.domain.referrals import Referral, ReferralStatus
 
 RankKey = tuple[int, datetime, str]
-# A pool entry: the rank, then the referral's territory (after the unique id, so the order is the rank's).
-Entry = tuple[int, datetime, str, str]
 RequirementsKey = tuple[bool, int | None, int | None, str | None]
 UnmetFor = Callable[[Requirements], dict[str, str]]
-# What `unmet_for` depends on, when the caller knows it (a device's facts): answers are remembered by it.
-DeviceProfile = tuple
-_MEMO_LIMIT = 20_000  # remembered (profile, requirements) answers, at most: then forgotten and counted again
 
 REQUIREMENT_NAMES = ("webcam", "min_ram_gb", "min_battery_health_pct", "keyboard_layout")
 
@@ -108,11 +104,9 @@ def select_by_scan(referrals: Iterable[Referral], territory: str | None, unmet_f
     return Selection(chosen, candidates, {reason: group for reason, group in groups.items() if group.count})
 
 
+_PARTITIONS_PER_SCOPE = 1024  # distinct device profiles kept per scope; a bound on memory, rarely reached
+
 Bucket = tuple[int, RequirementsKey]  # (priority, requirements) within one territory, or everywhere
-
-
-def _entry(referral: Referral) -> Entry:
-    return (*referral_rank(referral), referral.territory)
 
 
 class WaitingPool:
@@ -126,12 +120,13 @@ class WaitingPool:
     def __init__(self, referrals: Iterable[Referral] = ()):
         self._referrals: dict[str, Referral] = {}
         self._requirements: dict[RequirementsKey, Requirements] = {}
-        self._everywhere: dict[Bucket, list[Entry]] = {}
-        self._by_territory: dict[str, dict[Bucket, list[Entry]]] = {}
-        self._count_by_territory: dict[str, int] = {}
-        # (device profile, requirements key) -> unmet needs: many devices share a profile, and a
-        # device is compared with every requirements key of the pool.
-        self._unmet_memo: dict[tuple[DeviceProfile, RequirementsKey], dict[str, str]] = {}
+        self._everywhere: dict[Bucket, list[RankKey]] = {}
+        self._by_territory: dict[str, dict[Bucket, list[RankKey]]] = {}
+        # scope (a territory, or None for everywhere) -> device profile -> its partition of the
+        # scope's buckets. The bucket lists are shared, so a partition stays right while they
+        # shrink or grow; it is dropped only when a bucket of its scope appears or disappears.
+        self._partitions: dict[str | None, dict[Hashable, _Partition]] = {}
+        self._thresholds: tuple[tuple[int, ...], tuple[int, ...]] | None = None
         for referral in referrals:
             self._insert(referral, sort=False)
         for buckets in (self._everywhere, *self._by_territory.values()):
@@ -155,16 +150,28 @@ class WaitingPool:
 
     def remove(self, referral_id: str) -> Referral:
         referral = self._referrals.pop(referral_id)
-        rank, bucket = _entry(referral), self.bucket(referral)
-        self._count_by_territory[referral.territory] -= 1
-        for buckets in (self._everywhere, self._by_territory[referral.territory]):
+        rank, bucket = referral_rank(referral), self.bucket(referral)
+        for scope, buckets in ((None, self._everywhere), (referral.territory, self._by_territory[referral.territory])):
             keys = buckets[bucket]
             del keys[bisect_left(keys, rank)]
             if not keys:
                 del buckets[bucket]
+                self._partitions.pop(scope, None)
         if not self._by_territory[referral.territory]:
             del self._by_territory[referral.territory]
         return referral
+
+    def thresholds(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """The distinct minimum RAM and battery health any referral of the pool asks, ascending.
+
+        A device's RAM matters to matching only through how many RAM thresholds it reaches
+        (and likewise its battery), so devices can share a profile at this grain.
+        """
+        if self._thresholds is None:
+            keys = self._requirements
+            self._thresholds = (tuple(sorted({key[1] for key in keys if key[1] is not None})),
+                                tuple(sorted({key[2] for key in keys if key[2] is not None})))
+        return self._thresholds
 
     @staticmethod
     def bucket(referral: Referral) -> Bucket:
@@ -177,18 +184,23 @@ class WaitingPool:
             raise ValueError(f"referral {referral.referral_id} is already in the pool")
         self._referrals[referral.referral_id] = referral
         requirements = referral.needs.requirements
-        self._requirements.setdefault(requirements.key, requirements)
-        rank, bucket = _entry(referral), self.bucket(referral)
-        self._count_by_territory[referral.territory] = self._count_by_territory.get(referral.territory, 0) + 1
-        for buckets in (self._everywhere, self._by_territory.setdefault(referral.territory, {})):
-            keys = buckets.setdefault(bucket, [])
+        if requirements.key not in self._requirements:
+            self._requirements[requirements.key] = requirements
+            self._thresholds = None
+        rank, bucket = referral_rank(referral), self.bucket(referral)
+        for scope, buckets in ((None, self._everywhere),
+                               (referral.territory, self._by_territory.setdefault(referral.territory, {}))):
+            keys = buckets.get(bucket)
+            if keys is None:
+                keys = buckets[bucket] = []
+                self._partitions.pop(scope, None)
             if sort:
                 insort(keys, rank)
             else:
                 keys.append(rank)
 
-    def _first(self, lists: list[list[Entry]], examples: int,
-               keep: Callable[[Entry], bool] | None = None) -> list[Referral]:
+    def _first(self, lists: list[list[RankKey]], examples: int,
+               keep: Callable[[RankKey], bool] | None = None) -> list[Referral]:
         """The first `examples` referrals of several sorted lists (only those `keep` accepts).
 
         Only the lists whose first kept entries are among the `examples` smallest can hold
@@ -196,6 +208,10 @@ class WaitingPool:
         """
         if examples <= 0:
             return []
+        if keep is None:
+            # Every list is sorted and non-empty: the lists with the smallest heads, merged.
+            firsts = heapq.nsmallest(examples, lists, key=itemgetter(0))
+            return [self._referrals[rank[2]] for rank in islice(heapq.merge(*firsts), examples)]
         starts = []
         for number, keys in enumerate(lists):
             if keep is None:
@@ -211,59 +227,83 @@ class WaitingPool:
             for _, number, position in heapq.nsmallest(examples, starts)))
         return [self._referrals[rank[2]] for rank in islice(merged, examples)]
 
+    def _partition(self, territory: str | None, buckets: dict[Bucket, list[RankKey]], unmet_for: UnmetFor,
+                   profile: Hashable | None) -> _Partition:
+        if profile is not None:
+            cached = self._partitions.get(territory, {}).get(profile)
+            if cached is not None:
+                return cached
+        partition = _Partition()
+        unmet_by_key: dict[RequirementsKey, dict[str, str]] = {}
+        for bucket, keys in buckets.items():
+            key = bucket[1]
+            unmet = unmet_by_key.get(key)
+            if unmet is None:
+                unmet = unmet_by_key[key] = unmet_for(self._requirements[key])
+            if unmet:
+                partition.failing.append(keys)
+                for name in unmet:
+                    partition.failing_by_name.setdefault(name, []).append(keys)
+            else:
+                partition.eligible.append(keys)
+                partition.eligible_by_priority.setdefault(bucket[0], []).append(keys)
+        if profile is not None:
+            kept = self._partitions.setdefault(territory, {})
+            if len(kept) >= _PARTITIONS_PER_SCOPE:
+                kept.clear()
+            kept[profile] = partition
+        return partition
+
     def select(self, territory: str | None, unmet_for: UnmetFor, examples: int,
-               profile: DeviceProfile | None = None) -> Selection:
+               profile: Hashable | None = None) -> Selection:
         """Same answer as `select_by_scan(pool, territory, unmet_for, examples)`.
 
-        `profile`, if given, is everything `unmet_for` depends on: its answers are then
-        remembered across calls for devices of the same profile."""
+        `profile`, when given, must be equal for two devices exactly when `unmet_for` gives
+        them the same answers: the partition of buckets into eligible and failing is then
+        kept for the next device of that profile.
+        """
         buckets = self._everywhere if territory is None else self._by_territory.get(territory, {})
-        if profile is None:
-            memo: dict = {}  # without a profile, answers are kept for this call only
-        else:
-            memo = self._unmet_memo
-            if len(memo) > _MEMO_LIMIT:
-                memo.clear()
-        requirements = self._requirements
-        eligible: list[tuple[Bucket, list[Entry]]] = []
-        failing: list[tuple[Bucket, list[Entry], dict[str, str]]] = []
-        for bucket, keys in buckets.items():
-            asked = (profile, bucket[1])
-            unmet = memo.get(asked)
-            if unmet is None:
-                unmet = memo[asked] = unmet_for(requirements[bucket[1]])
-            if unmet:
-                failing.append((bucket, keys, unmet))
-            else:
-                eligible.append((bucket, keys))
+        partition = self._partition(territory, buckets, unmet_for, profile)
+        eligible = partition.eligible
         if not eligible:
             return Selection(None, len(self._referrals))
-        chosen_rank = min(keys[0] for _, keys in eligible)
+        chosen_rank = min(map(itemgetter(0), eligible))
         chosen = self._referrals[chosen_rank[2]]
         groups: dict[str, PassedOver] = {}
 
         if territory is not None:
-            others = len(self._referrals) - self._count_by_territory.get(territory, 0)
+            others = len(self._referrals) - sum(map(len, buckets.values()))
             if others:
+                referrals = self._referrals
                 groups[OTHER_TERRITORY] = PassedOver(others, self._first(
-                    list(self._everywhere.values()), examples, keep=lambda rank: rank[3] != territory))
+                    list(self._everywhere.values()), examples,
+                    keep=lambda rank: referrals[rank[2]].territory != territory))
 
+        failing = partition.failing
         if failing:
-            by_requirement: dict[str, int] = {}
-            for _, keys, unmet in failing:
-                for name in unmet:
-                    by_requirement[name] = by_requirement.get(name, 0) + len(keys)
-            groups[NEEDS_NOT_MET] = PassedOver(sum(len(keys) for _, keys, _ in failing),
-                                               self._first([keys for _, keys, _ in failing], examples),
+            by_requirement = {name: sum(map(len, lists)) for name, lists in partition.failing_by_name.items()}
+            groups[NEEDS_NOT_MET] = PassedOver(sum(map(len, failing)), self._first(failing, examples),
                                                _ordered_counts(by_requirement))
 
-        lower = [keys for bucket, keys in eligible if bucket[0] > chosen_rank[0]]
+        chosen_priority = chosen_rank[0]
+        lower = [keys for priority, lists in partition.eligible_by_priority.items() if priority > chosen_priority
+                 for keys in lists]
         if lower:
             groups[LOWER_PRIORITY] = PassedOver(sum(map(len, lower)), self._first(lower, examples))
 
-        same = [keys for bucket, keys in eligible if bucket[0] == chosen_rank[0]]
+        same = partition.eligible_by_priority[chosen_priority]
         later_count = sum(map(len, same)) - 1
         if later_count:
             later = [r for r in self._first(same, examples + 1) if r is not chosen][:examples]
             groups[REFERRED_LATER] = PassedOver(later_count, later)
         return Selection(chosen, len(self._referrals), groups)
+
+
+@dataclass
+class _Partition:
+    """A scope's buckets as one device profile sees them (the lists are the pool's own)."""
+
+    eligible: list[list[RankKey]] = field(default_factory=list)
+    eligible_by_priority: dict[int, list[list[RankKey]]] = field(default_factory=dict)
+    failing: list[list[RankKey]] = field(default_factory=list)
+    failing_by_name: dict[str, list[list[RankKey]]] = field(default_factory=dict)

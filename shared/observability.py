@@ -1,6 +1,6 @@
 """Powertools Logger, and the count of AWS requests each invocation makes.
 
-Tracing is Lambda's own (`Tracing: Active` in the template); Powertools' Tracer would add
+Tracing is Lambda's own (the template's `TracingMode`, decision 34); Powertools' Tracer would add
 the X-Ray SDK to every function for spans we do not use yet.
 """
 

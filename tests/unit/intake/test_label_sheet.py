@@ -51,7 +51,12 @@ def codes_read_on_each_page(pdf: bytes, dpi: int = 150) -> list[list[str]]:
     for page in pypdfium2.PdfDocument(io.BytesIO(pdf)):
         found = zxingcpp.read_barcodes(page.render(scale=dpi / 72).to_pil(), formats=zxingcpp.BarcodeFormat.QRCode)
         found.sort(key=lambda code: (round(code.position.top_left.y / 50), code.position.top_left.x))
-        pages.append([code.text for code in found])
+        # The decoder now and then reports one code twice, at the same place: count each place once
+        # (a label printed twice sits elsewhere on the sheet, and is still counted twice).
+        places = {}
+        for code in found:
+            places.setdefault((code.text, round(code.position.top_left.x / 20), round(code.position.top_left.y / 20)), code)
+        pages.append([code.text for code in places.values()])
     return pages
 
 

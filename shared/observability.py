@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import functools
 import os
+import time
 from collections import Counter
 from typing import Any, Callable
 
 from aws_lambda_powertools import Logger
 from pydantic import ValidationError
+
+from shared.capacity import capacity_units, count_capacity
 
 SERVICE_NAME = os.environ.get("POWERTOOLS_SERVICE_NAME", "seconde-vie")
 
@@ -27,8 +30,10 @@ def _count_request(model, **_: Any) -> None:
 
 
 def counted(client):
-    """Count every request this boto3 client makes (see `aws_requests`)."""
+    """Count every request this boto3 client makes (see `aws_requests`), and the DynamoDB
+    capacity units they use (see `shared.capacity`)."""
     client.meta.events.register("before-call.*.*", _count_request)
+    count_capacity(client)
     return client
 
 
@@ -55,7 +60,8 @@ def without_values(error: ValidationError) -> InvalidData:
 
 
 def entry_point(handler: Callable[[dict, Any], Any]) -> Callable[[dict, Any], Any]:
-    """A Lambda handler with Powertools' context logging and a closing line counting AWS requests.
+    """A Lambda handler with Powertools' context logging and a closing line counting AWS requests,
+    DynamoDB capacity units and the handler's duration.
 
     The event itself is never logged (`log_event=False` whatever POWERTOOLS_LOGGER_LOG_EVENT says):
     it holds request bodies, and so notes a person typed."""
@@ -64,6 +70,8 @@ def entry_point(handler: Callable[[dict, Any], Any]) -> Callable[[dict, Any], An
     @logger.inject_lambda_context(clear_state=True, log_event=False)
     def wrapped(event: dict, context: Any) -> Any:
         aws_requests.clear()
+        capacity_units.clear()
+        started = time.perf_counter()
         try:
             return handler(event, context)
         except ValidationError as error:
@@ -73,6 +81,9 @@ def entry_point(handler: Callable[[dict, Any], Any]) -> Callable[[dict, Any], An
                 "trigger": _trigger(event),
                 "aws_requests": sum(aws_requests.values()),
                 "aws_operations": dict(aws_requests),
+                "dynamodb_units": {"read": capacity_units["read"], "write": capacity_units["write"]},
+                # what Lambda bills by (GB-seconds); benchmarks/cost_model.py prices it
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
             })
 
     return wrapped

@@ -221,14 +221,27 @@ def main(devices: int = 5) -> None:
           f"consumer batches {lifecycle.consumer_batches / devices:.1f}; events published "
           f"{lifecycle.events_published / devices:.1f}; log bytes {lifecycle.log_bytes / devices:.0f}; "
           f"bytes stored {stored_per_device:.0f}")
+    by_function: dict[str, Counter] = defaultdict(Counter)
+    for invocation in measured:
+        if not is_poll(invocation):
+            by_function[invocation.function]["write units"] += invocation.write_units
+            by_function[invocation.function].update(invocation.aws_operations)
+    print("  per function, per device (write units; requests by operation):")
+    for function, counted in sorted(by_function.items(), key=lambda kv: -kv[1]["write units"]):
+        operations = ", ".join(f"{op} {n / devices:.1f}" for op, n in sorted(counted.items()) if op != "write units")
+        print(f"    {function:<28} {counted['write units'] / devices:6.1f}  {operations}")
     print(f"\nbill per 10,000 devices, EUR (prices of {PRICES_DATE}, eu-west-3, 1 EUR = {USD_PER_EUR} USD):")
     for line, eur in per_10k_eur.items():
         print(f"  {line:<46} {eur:8.4f}")
     total = sum(per_10k_eur.values())
     print(f"  {'total':<46} {total:8.4f}  ({total:.2f} EUR per 10,000 devices; goal < 1)")
     compute = per_10k_eur["Lambda GB-seconds"]
-    print(f"  headroom: the functions could run {((1 - total) + compute) / compute if compute else math.inf:.1f}x "
-          f"as long as measured here before 10,000 devices cost 1 EUR")
+    if total < 1 and compute:
+        print(f"  headroom: the functions could run {((1 - total) + compute) / compute:.1f}x "
+              f"as long as measured here before 10,000 devices cost 1 EUR")
+    else:
+        print(f"  over the goal by {total - 1:.2f} EUR: even functions that took no time would leave "
+              f"{total - compute:.2f} EUR")
     print(f"\neach further read (a GET, with its authorizer share): {read_eur:.4f} EUR per 10,000 reads "
           f"({polls} measured)")
     fixed_usd = {

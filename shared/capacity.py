@@ -4,10 +4,11 @@ On-demand tables bill by these units, not by requests: a write is 1 unit per sta
 the item, a read 1 unit per started 4 KB (half for an eventually consistent read), and a
 transaction twice that. The unit counts are what `benchmarks/cost_model.py` prices.
 
-Write sizes are worked out from the request as DynamoDB defines item size (attribute names
-plus values), read sizes from the length of the response. An update or delete is counted on the key and values
-it sends: its real size is the stored item's, which the request does not carry; the items of
-this system stay well under 1 KB, so that counts the same unit.
+Each request asks DynamoDB for its `ConsumedCapacity` (free, and exact: the stored item's size
+for an update, each global secondary index's own write, twice for a transaction) and the reply's
+units are summed. Where a reply does not say (a failed conditional write, an emulator that
+leaves it out), the units are estimated: writes from the item the request sends, as DynamoDB
+defines item size (attribute names plus values), reads from the length of the response.
 """
 
 from __future__ import annotations
@@ -56,39 +57,68 @@ def _read_units(response_bytes: int, items: int, consistent: bool) -> float:
     return units if consistent else units / 2
 
 
-def _before_call(model, params, context, **_: Any) -> None:
-    body = json.loads(params.get("body") or b"{}")
-    context["seconde_vie_consistent_read"] = bool(body.get("ConsistentRead"))
-    name = model.name
+_WRITES = {"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem"}
+_READS = {"GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"}
+
+
+def _ask_for_consumed_capacity(model, params, **_: Any) -> None:
+    if model.name in _WRITES | _READS:
+        params.setdefault("ReturnConsumedCapacity", "TOTAL")
+
+
+def _reported_units(parsed: dict[str, Any]) -> float | None:
+    reported = parsed.get("ConsumedCapacity")
+    if not reported:
+        return None
+    entries = reported if isinstance(reported, list) else [reported]
+    return sum(entry.get("CapacityUnits", 0.0) for entry in entries)
+
+
+def _estimated_write_units(name: str, body: dict[str, Any]) -> int:
     if name in ("PutItem", "UpdateItem", "DeleteItem"):
-        capacity_units["write"] += _write_units(body)
-    elif name == "TransactWriteItems":
+        return _write_units(body)
+    units = 0
+    if name == "TransactWriteItems":
         for entry in body.get("TransactItems", []):
             (_, operation), = entry.items()
-            capacity_units["write"] += 2 * _write_units(operation)
+            units += 2 * _write_units(operation)
     elif name == "BatchWriteItem":
         for requests in body.get("RequestItems", {}).values():
             for entry in requests:
                 request = entry.get("PutRequest") or entry.get("DeleteRequest") or {}
-                capacity_units["write"] += _write_units(request)
+                units += _write_units(request)
+    return units
+
+
+def _estimated_read_units(name: str, size: int, parsed: dict[str, Any], consistent: bool) -> float:
+    # The response's length stands for the items' size (a little over it: it also holds the
+    # type names), so the reply is not parsed twice.
+    if name == "BatchGetItem":
+        items = sum(len(found) for found in parsed.get("Responses", {}).values())
+        return _read_units(size, items, consistent)
+    if name == "TransactGetItems":
+        return 2 * _read_units(size, len(parsed.get("Responses", [])), True)
+    return _read_units(size, 1, consistent)
+
+
+def _before_call(model, params, context, **_: Any) -> None:
+    if model.name in _WRITES | _READS:
+        context["seconde_vie_request"] = json.loads(params.get("body") or b"{}")
 
 
 def _after_call(model, http_response, parsed, context, **_: Any) -> None:
-    # The response's length stands for the items' size (a little over it: it also holds the
-    # type names), so the reply is not parsed twice.
-    name, consistent = model.name, context.get("seconde_vie_consistent_read", False)
-    size = len(http_response.content or b"")
-    if name in ("GetItem", "Query", "Scan"):
-        capacity_units["read"] += _read_units(size, 1, consistent)
-    elif name == "BatchGetItem":
-        items = sum(len(found) for found in parsed.get("Responses", {}).values())
-        capacity_units["read"] += _read_units(size, items, consistent)
-    elif name == "TransactGetItems":
-        capacity_units["read"] += 2 * _read_units(size, len(parsed.get("Responses", [])), True)
+    name, body = model.name, context.get("seconde_vie_request", {})
+    reported = _reported_units(parsed)
+    if name in _WRITES:
+        capacity_units["write"] += reported if reported is not None else _estimated_write_units(name, body)
+    elif name in _READS:
+        capacity_units["read"] += reported if reported is not None else _estimated_read_units(
+            name, len(http_response.content or b""), parsed, bool(body.get("ConsistentRead")))
 
 
 def count_capacity(client) -> None:
     """Add this DynamoDB client's capacity units to `capacity_units` (other clients: nothing)."""
     if client.meta.service_model.service_name == "dynamodb":
+        client.meta.events.register("provide-client-params.dynamodb.*", _ask_for_consumed_capacity)
         client.meta.events.register("before-call.dynamodb.*", _before_call)
         client.meta.events.register("after-call.dynamodb.*", _after_call)

@@ -102,18 +102,20 @@ def _estimated_read_units(name: str, size: int, parsed: dict[str, Any], consiste
 
 
 def _before_call(model, params, context, **_: Any) -> None:
+    # Kept as sent: it is parsed only for an estimate, when the reply gives no units.
     if model.name in _WRITES | _READS:
-        context["seconde_vie_request"] = json.loads(params.get("body") or b"{}")
+        context["seconde_vie_request_body"] = params.get("body") or b"{}"
 
 
 def _after_call(model, http_response, parsed, context, **_: Any) -> None:
-    name, body = model.name, context.get("seconde_vie_request", {})
-    reported = _reported_units(parsed)
-    if name in _WRITES:
-        capacity_units["write"] += reported if reported is not None else _estimated_write_units(name, body)
-    elif name in _READS:
-        capacity_units["read"] += reported if reported is not None else _estimated_read_units(
-            name, len(http_response.content or b""), parsed, bool(body.get("ConsistentRead")))
+    name, reported = model.name, _reported_units(parsed)
+    if name not in _WRITES | _READS:
+        return
+    if reported is None:
+        body = json.loads(context.get("seconde_vie_request_body", b"{}"))
+        reported = (_estimated_write_units(name, body) if name in _WRITES else _estimated_read_units(
+            name, len(http_response.content or b""), parsed, bool(body.get("ConsistentRead"))))
+    capacity_units["write" if name in _WRITES else "read"] += reported
 
 
 def count_capacity(client) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from shared.dynamo import dynamodb_client, serialize
+from shared.dynamo import deserialize, dynamodb_client, serialize
 from shared.events import EventEnvelope, open_envelope
 
 OUTBOX_PREFIX = "OUTBOX#"
@@ -25,7 +25,15 @@ MAX_TRANSACTION_ITEMS = 100
 
 
 class ConcurrencyConflict(Exception):
-    """A conditional write failed: the data changed since it was read, or already exists."""
+    """A conditional write failed: the data changed since it was read, or already exists.
+
+    `current` is the item as the refused write found it, when that write asked for it
+    (`save(..., current_on_conflict=True)`): a racer on a counter retries without reading it again.
+    """
+
+    def __init__(self, message: str, current: dict[str, Any] | None = None):
+        super().__init__(message)
+        self.current = current
 
 
 @dataclass
@@ -41,25 +49,29 @@ class UnitOfWork:
     _writes: list[_Write] = field(default_factory=list)
     events: list[EventEnvelope] = field(default_factory=list)
 
-    def create(self, item: dict[str, Any], conflict_message: str) -> None:
+    def create(self, item: dict[str, Any], conflict_message: str, current_on_conflict: bool = False) -> None:
         """Insert an item that must not exist yet (a new aggregate, a uniqueness guard)."""
         self._writes.append(_Write(
             {"Put": {
                 "TableName": self.table_name,
                 "Item": serialize({**item, "version": item.get("version", 1)}),
                 "ConditionExpression": "attribute_not_exists(pk)",
+                **({"ReturnValuesOnConditionCheckFailure": "ALL_OLD"} if current_on_conflict else {}),
             }},
             conflict_message,
         ))
 
-    def save(self, item: dict[str, Any], *, read_version: int, conflict_message: str) -> None:
-        """Replace an aggregate read at `read_version`; its stored version becomes read_version + 1."""
+    def save(self, item: dict[str, Any], *, read_version: int, conflict_message: str,
+             current_on_conflict: bool = False) -> None:
+        """Replace an aggregate read at `read_version`; its stored version becomes read_version + 1.
+        With `current_on_conflict`, a refusal carries the stored item (ConcurrencyConflict.current)."""
         self._writes.append(_Write(
             {"Put": {
                 "TableName": self.table_name,
                 "Item": serialize({**item, "version": read_version + 1}),
                 "ConditionExpression": "version = :read_version",
                 "ExpressionAttributeValues": serialize({":read_version": read_version}),
+                **({"ReturnValuesOnConditionCheckFailure": "ALL_OLD"} if current_on_conflict else {}),
             }},
             conflict_message,
         ))
@@ -125,9 +137,18 @@ class UnitOfWork:
         except ClientError as error:
             if error.response["Error"]["Code"] != "TransactionCanceledException":
                 raise
-            raise ConcurrencyConflict(self._explain(error)) from error
+            raise ConcurrencyConflict(self._explain(error), self._current(error)) from error
         finally:
             self._writes.clear()
+
+    @staticmethod
+    def _current(error: ClientError) -> dict[str, Any] | None:
+        """The stored item a refused write asked for, when only that write was refused."""
+        refused = [reason for reason in error.response.get("CancellationReasons") or []
+                   if reason.get("Code") == "ConditionalCheckFailed"]
+        if len(refused) == 1 and refused[0].get("Item"):
+            return deserialize(refused[0]["Item"])
+        return None
 
     def _explain(self, error: ClientError) -> str:
         reasons = error.response.get("CancellationReasons") or []

@@ -34,6 +34,7 @@ def backoff_delay(retry: int, first: float = FIRST_DELAY_SECONDS, longest: float
 def retry_on_conflict(attempt: Callable[[], T], *, what: str, attempts: int = DEFAULT_ATTEMPTS,
                       budget_seconds: float = DEFAULT_BUDGET_SECONDS,
                       longest_delay: float = LONGEST_DELAY_SECONDS,
+                      first_delay: float = FIRST_DELAY_SECONDS,
                       sleep: Callable[[float], None] = time.sleep,
                       clock: Callable[[], float] = time.monotonic) -> T:
     """`attempt()`, again after a jittered wait each time it raises ConcurrencyConflict.
@@ -48,7 +49,7 @@ def retry_on_conflict(attempt: Callable[[], T], *, what: str, attempts: int = DE
         try:
             return attempt()
         except ConcurrencyConflict as conflict:
-            delay = backoff_delay(retry + 1, longest=longest_delay)
+            delay = backoff_delay(retry + 1, first=first_delay, longest=longest_delay)
             if retry + 1 >= attempts or clock() + delay > deadline:
                 logger.warning("gave up after conflicts", extra={"contended": what, "attempts": retry + 1})
                 raise

@@ -22,6 +22,9 @@ from shared.publisher import to_entry
 from tests.localcloud.cloud import LocalCloud, eventually
 
 RACING_SALES = 50
+# On two shared cores the emulator serves fifty racers slower than AWS: past the server's 24 s
+# of retries a desk is told to retry, and does.
+DESK_RETRIES = 3
 RACERS_FOR_ONE_DEVICE = 20
 PAID = [{"method": "cash", "amount_eur": "90.00"}]
 
@@ -104,8 +107,20 @@ def test_fifty_sales_racing_at_one_point_of_sale_all_go_through_with_consecutive
                    what=f"sales learning the reservation of {reservation.device_id}", timeout=120, interval=0.5)
 
     def sell(device_id: str):
-        return cloud.http.post(cloud.base_url + "/sales/sales", headers=key, timeout=60,
+        return cloud.http.post(cloud.base_url + "/sales/sales", headers=key, timeout=120,
                                json={"device_id": device_id, "payments": PAID})
+
+    turned_back: list[str] = []
+
+    def sell_as_a_desk_does(device_id: str):
+        """The desk's retry on a 409 "retry": the server gave up after 24 s of racing and wrote
+        nothing (the counters below would show a second sale or a gap)."""
+        for _ in range(DESK_RETRIES):
+            response = sell(device_id)
+            if not (response.status_code == 409 and response.json()["message"].endswith("retry")):
+                return response
+            turned_back.append(device_id)
+        return response
 
     # The emulator runs one process per concurrent invocation: fifty cold starts at once on two
     # cores take longer than any timeout. They are made first, ten more at a time, so that the
@@ -119,9 +134,9 @@ def test_fifty_sales_racing_at_one_point_of_sale_all_go_through_with_consecutive
 
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=RACING_SALES) as pool:
-        responses = list(pool.map(sell, devices))
+        responses = list(pool.map(sell_as_a_desk_does, devices))
     print(f"{RACING_SALES} concurrent sales at one point of sale: {time.monotonic() - started:.1f} s, "
-          f"statuses {sorted({r.status_code for r in responses})}")
+          f"statuses {sorted({r.status_code for r in responses})}, {len(turned_back)} told to retry")
     assert [r.status_code for r in responses] == [201] * RACING_SALES, [r.text for r in responses if not r.ok]
     assert sorted(r.json()["sequence"] for r in responses) == list(range(1, RACING_SALES + 1))  # no gap, no repeat
     assert {r.json()["receipt_number"] for r in responses} == {

@@ -174,6 +174,27 @@ def test_receipt_numbers_follow_each_other_per_point_of_sale_without_gap(table, 
     assert len(items_with_prefix(dynamodb, "SALE#")) == 5
 
 
+def test_a_sale_that_lost_the_counter_takes_the_next_number_without_reading_it_again(table, monkeypatch):
+    from sales.adapters.repository import SalesRepository
+
+    reserve("dev-1")
+    reserve("dev-2")
+    assert sell("dev-1", partner_id="pos-rennes-centre").body["sequence"] == 1
+    reads = []
+    real_read = SalesRepository.receipt_counter
+
+    def stale_first_read(self, point_of_sale_id, year):
+        reads.append(point_of_sale_id)
+        return {"last_number": 0, "version": 0} if len(reads) == 1 else real_read(self, point_of_sale_id, year)
+
+    monkeypatch.setattr(SalesRepository, "receipt_counter", stale_first_read)
+    second = sell("dev-2", partner_id="pos-rennes-centre")
+
+    assert (second.status, second.body["sequence"]) == (201, 2)
+    assert second.body["receipt_number"].endswith("-000002")
+    assert reads == ["pos-rennes-centre"]  # the refused write said where the counter stood
+
+
 def test_a_point_of_sale_retrying_a_sale_with_its_key_gets_the_same_receipt(table, dynamodb):
     reserve("dev-1")
     payments = [{"method": "cash", "amount_eur": "105.00"}]

@@ -76,6 +76,24 @@ def test_only_the_failed_writes_are_named_in_the_conflict(table):
     assert str(raised.value) == "device dev-1 changed meanwhile"
 
 
+def test_a_refused_write_that_asked_for_it_brings_the_item_as_stored(table):
+    first = UnitOfWork(table)
+    first.create(_device("stored"), "exists")
+    first.commit()
+
+    stale = UnitOfWork(table)
+    stale.save(_device("stale"), read_version=7, conflict_message="changed", current_on_conflict=True)
+    with pytest.raises(ConcurrencyConflict) as raised:
+        stale.commit()
+    assert (raised.value.current["note"], raised.value.current["version"]) == ("stored", 1)
+
+    without = UnitOfWork(table)
+    without.save(_device("stale"), read_version=7, conflict_message="changed")
+    with pytest.raises(ConcurrencyConflict) as raised:
+        without.commit()
+    assert raised.value.current is None
+
+
 def test_create_on_an_existing_key_conflicts_and_writes_nothing(table, dynamodb):
     first = UnitOfWork(table)
     first.create(_device(), "device dev-1 already exists")

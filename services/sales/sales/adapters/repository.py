@@ -44,6 +44,13 @@ RESERVED, PARKED = "reserved", "parked"
 COUNTER_MOVED = "receipt counter moved meanwhile"
 
 
+def counter_state(item: dict[str, Any] | None) -> dict[str, int]:
+    """A receipt counter item as the sale needs it: last number issued and version (0, 0 if none)."""
+    if item is None:
+        return {"last_number": 0, "version": 0}
+    return {"last_number": int(item["last_number"]), "version": int(item["version"])}
+
+
 def index_time(at: datetime) -> str:
     return at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
@@ -179,10 +186,7 @@ class SalesRepository:
     # receipts
     def receipt_counter(self, point_of_sale_id: str, year: int) -> dict[str, int]:
         """The last receipt number issued (0 if none yet) and the counter's version (0 if new)."""
-        item = self.reader.get(f"RECEIPTS#{point_of_sale_id}#{year}", "COUNTER")
-        if item is None:
-            return {"last_number": 0, "version": 0}
-        return {"last_number": int(item["last_number"]), "version": int(item["version"])}
+        return counter_state(self.reader.get(f"RECEIPTS#{point_of_sale_id}#{year}", "COUNTER"))
 
     # sales
     @staticmethod
@@ -197,10 +201,12 @@ class SalesRepository:
         work = self.unit_of_work()
         counter_item = {"pk": f"RECEIPTS#{sale.point_of_sale_id}#{sale.year}", "sk": "COUNTER",
                         "last_number": sale.sequence}
+        # A refusal brings the counter as it is now: the next attempt need not read it again.
         if counter["version"] == 0:
-            work.create(counter_item, COUNTER_MOVED)
+            work.create(counter_item, COUNTER_MOVED, current_on_conflict=True)
         else:
-            work.save(counter_item, read_version=counter["version"], conflict_message=COUNTER_MOVED)
+            work.save(counter_item, read_version=counter["version"], conflict_message=COUNTER_MOVED,
+                      current_on_conflict=True)
         work.save({**ended(reservation, "sold", sale.sold_at), "sale_id": sale.sale_id},
                   read_version=reservation["version"],
                   conflict_message=f"device {sale.device_id} is no longer reserved")

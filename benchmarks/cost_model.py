@@ -138,20 +138,37 @@ def invocations_since(logs, since_ms: int) -> list[Invocation]:
     return found
 
 
-def stored_bytes_of_tables(dynamodb) -> int:
-    """Bytes the system's tables bill for: each item's size plus DynamoDB's 100 bytes of index."""
-    total = 0
+SECONDS_PER_MONTH = 30 * 24 * 3600
+
+
+def months_kept(item: dict, now: float) -> float:
+    """How long an item is billed: until its TTL (`expires_at`, the outbox lines and idempotency
+    records: days) or, for the rest, the retention period."""
+    expires_at = item.get("expires_at", {}).get("N")
+    if expires_at is None:
+        return STORAGE_MONTHS
+    return min(STORAGE_MONTHS, max(0.0, (float(expires_at) - now) / SECONDS_PER_MONTH))
+
+
+def stored_byte_months_of_tables(dynamodb, now: float | None = None) -> tuple[int, float]:
+    """Bytes the system's tables hold (each item's size plus DynamoDB's 100 bytes of index) and
+    the byte-months they bill for, each item over the time it is kept."""
+    now = time.time() if now is None else now
+    total, byte_months = 0, 0.0
     for table in dynamodb.list_tables()["TableNames"]:
         for page in dynamodb.get_paginator("scan").paginate(TableName=table):
-            total += sum(item_size(item) + 100 for item in page["Items"])
-    return total
+            for item in page["Items"]:
+                size = item_size(item) + 100
+                total += size
+                byte_months += size * months_kept(item, now)
+    return total, byte_months
 
 
 def is_poll(invocation: Invocation) -> bool:
     return invocation.trigger.startswith("GET ")
 
 
-def cost_usd(usage: Usage, devices: int, stored_bytes_per_device: float = 0.0) -> dict[str, float]:
+def cost_usd(usage: Usage, devices: int, stored_byte_months_per_device: float = 0.0) -> dict[str, float]:
     """Each line of the bill for `devices` devices."""
     ops, p = usage.operations, PRICES_USD
     sqs_by_functions = sum(n for op, n in ops.items() if op.startswith("sqs."))
@@ -164,7 +181,7 @@ def cost_usd(usage: Usage, devices: int, stored_bytes_per_device: float = 0.0) -
         "HTTP API requests": usage.http_requests * p["http_api_request"],
         "DynamoDB writes": usage.write_units * p["dynamodb_write_unit"],
         "DynamoDB reads": usage.read_units * p["dynamodb_read_unit"],
-        "DynamoDB storage": devices * stored_bytes_per_device / 1024**3 * STORAGE_MONTHS * p["dynamodb_gb_month"],
+        "DynamoDB storage": devices * stored_byte_months_per_device / 1024**3 * p["dynamodb_gb_month"],
         "SQS requests": sqs_requests * p["sqs_request"],
         "EventBridge events": usage.events_published * p["eventbridge_event"],
         "S3 requests": sum(n for op, n in ops.items() if op.startswith("s3.Put")) * p["s3_put"]
@@ -196,7 +213,7 @@ def main(devices: int = 5) -> None:
             print(f"device {n + 1} of {devices} through the thin path", flush=True)
         time.sleep(3)  # the last invocations write their closing lines
         measured = invocations_since(logs, since_ms)
-        stored_bytes = stored_bytes_of_tables(session.client("dynamodb"))
+        stored_bytes, stored_byte_months = stored_byte_months_of_tables(session.client("dynamodb"))
     finally:
         emulator.stop()
 
@@ -208,7 +225,7 @@ def main(devices: int = 5) -> None:
     # Everything the tables hold, over every device run (the warm one too): an upper bound,
     # since partner keys and the like are in it.
     stored_per_device = stored_bytes / (devices + 1)
-    bill = cost_usd(lifecycle, devices, stored_per_device)
+    bill = cost_usd(lifecycle, devices, stored_byte_months / (devices + 1))
     per_10k_eur = {line: usd / devices * 10_000 / USD_PER_EUR for line, usd in bill.items()}
     read_eur = sum(cost_usd(reads, 0).values()) / polls * 10_000 / USD_PER_EUR
 
@@ -220,7 +237,8 @@ def main(devices: int = 5) -> None:
     print(f"  DynamoDB units: write {lifecycle.write_units / devices:.1f}, read {lifecycle.read_units / devices:.1f}; "
           f"consumer batches {lifecycle.consumer_batches / devices:.1f}; events published "
           f"{lifecycle.events_published / devices:.1f}; log bytes {lifecycle.log_bytes / devices:.0f}; "
-          f"bytes stored {stored_per_device:.0f}")
+          f"bytes stored {stored_per_device:.0f}, billed as {STORAGE_MONTHS} months of "
+          f"{stored_byte_months / (devices + 1) / STORAGE_MONTHS:.0f}")
     by_function: dict[str, Counter] = defaultdict(Counter)
     for invocation in measured:
         if not is_poll(invocation):

@@ -30,7 +30,7 @@ from sales.domain.sale import (
 # the last attempt starts by 24 s.
 SALE_ATTEMPTS = 200
 SALE_RETRY_SECONDS = 24.0
-# Fifty racers retrying every quarter of a second would swamp the table; every two seconds at
+# Fifty racers retrying every quarter of a second would swamp the table; every three seconds at
 # most (drawn at random below that), the winner's write gets through.
 SALE_LONGEST_WAIT_SECONDS = 3.0
 # From the first retry on, waits up to a tenth of a second: fifty racers retrying at once within

@@ -150,11 +150,10 @@ def months_kept(item: dict, now: float) -> float:
     return min(STORAGE_MONTHS, max(0.0, (float(expires_at) - now) / SECONDS_PER_MONTH))
 
 
-def stored_byte_months_of_tables(dynamodb, now: float | None = None) -> tuple[int, float]:
+def stored_byte_months_of_tables(dynamodb) -> tuple[int, float]:
     """Bytes the system's tables hold (each item's size plus DynamoDB's 100 bytes of index) and
     the byte-months they bill for, each item over the time it is kept."""
-    now = time.time() if now is None else now
-    total, byte_months = 0, 0.0
+    now, total, byte_months = time.time(), 0, 0.0
     for table in dynamodb.list_tables()["TableNames"]:
         for page in dynamodb.get_paginator("scan").paginate(TableName=table):
             for item in page["Items"]:

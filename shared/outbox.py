@@ -1,7 +1,9 @@
 """The transactional outbox: a state change and the events announcing it, in one write.
 
 A `UnitOfWork` collects the item writes of one business operation on the service's own
-table plus the events to publish, and commits them in a single `TransactWriteItems`.
+table plus the events to publish, and commits them in a single `TransactWriteItems` (or,
+when the operation is one write and no event, in that write alone: a transaction bills
+twice the capacity units for the same guarantee).
 Each event becomes an outbox item in the same transaction; the table's stream hands it
 to the publisher (`shared.publisher`). Either the change and its events are stored
 together, or neither is. Aggregates carry a `version`: a write made from a stale read
@@ -22,6 +24,12 @@ from shared.events import EventEnvelope, open_envelope
 OUTBOX_PREFIX = "OUTBOX#"
 OUTBOX_RETENTION_SECONDS = 7 * 24 * 3600
 MAX_TRANSACTION_ITEMS = 100
+# The request that makes one transaction item alone, with the same parameters.
+_SINGLE_WRITES = {
+    "Put": lambda client, **request: client.put_item(**request),
+    "Update": lambda client, **request: client.update_item(**request),
+    "Delete": lambda client, **request: client.delete_item(**request),
+}
 
 
 class ConcurrencyConflict(Exception):
@@ -132,6 +140,9 @@ class UnitOfWork:
         if len(self._writes) > MAX_TRANSACTION_ITEMS:
             raise ValueError(f"{len(self._writes)} writes exceed one transaction ({MAX_TRANSACTION_ITEMS})")
         client = self.client or dynamodb_client()
+        if len(self._writes) == 1:
+            self._commit_alone(client, self._writes.pop())
+            return
         try:
             client.transact_write_items(TransactItems=[w.operation for w in self._writes])
         except ClientError as error:
@@ -140,6 +151,19 @@ class UnitOfWork:
             raise ConcurrencyConflict(self._explain(error), self._current(error)) from error
         finally:
             self._writes.clear()
+
+    @staticmethod
+    def _commit_alone(client: Any, write: _Write) -> None:
+        """One conditional write is atomic by itself, with the same condition and refusal."""
+        (kind, request), = write.operation.items()
+        try:
+            _SINGLE_WRITES[kind](client, **request)
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            current = error.response.get("Item")
+            raise ConcurrencyConflict(write.conflict_message or "a conditional write failed",
+                                      deserialize(current) if current else None) from error
 
     @staticmethod
     def _current(error: ClientError) -> dict[str, Any] | None:

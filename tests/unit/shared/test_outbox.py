@@ -160,3 +160,28 @@ def test_an_operation_too_large_for_one_transaction_is_refused_without_writing(t
     with pytest.raises(ValueError, match="101 writes"):
         work.commit()
     assert all_items(dynamodb) == []
+
+
+def test_one_write_without_an_event_is_sent_alone_not_as_a_transaction(table, dynamodb):
+    """A transaction bills twice the capacity units: one conditional write is atomic by itself."""
+    sent: list[str] = []
+
+    class Recording:
+        def __getattr__(self, name):
+            sent.append(name)
+            return getattr(dynamodb, name)
+
+    first = UnitOfWork(table, client=Recording())
+    first.create(_device(), "exists")
+    first.commit()
+    stale = UnitOfWork(table, client=Recording())
+    stale.save(_device("stale"), read_version=7, conflict_message="device dev-1 changed meanwhile")
+    with pytest.raises(ConcurrencyConflict, match="device dev-1 changed meanwhile"):
+        stale.commit()
+    with_event = UnitOfWork(table, client=Recording())
+    with_event.save(_device("second"), read_version=1, conflict_message="changed")
+    with_event.publish(device_received("dev-1").to_envelope())
+    with_event.commit()
+
+    assert sent == ["put_item", "put_item", "transact_write_items"]
+    assert TableReader(table).get("DEVICE#dev-1", "DEVICE")["note"] == "second"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -12,6 +13,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from shared.observability import counted
 
+BATCH_GET_MAX_KEYS = 100  # keys DynamoDB reads in one BatchGetItem
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
@@ -76,6 +78,30 @@ class TableReader:
         )
         item = response.get("Item")
         return deserialize(item) if item else None
+
+    def get_many(self, keys: list[tuple[str, str]], *, consistent: bool = True) -> list[dict[str, Any]]:
+        """The items of these (pk, sk) keys that exist, in the keys' order: a `BatchGetItem` per
+        hundred keys, and what DynamoDB leaves unread (under throttling) asked again, later."""
+        from shared.retry import backoff_delay  # shared.retry imports the outbox, which imports this module
+
+        found: dict[tuple[str, str], dict[str, Any]] = {}
+        wanted = list(dict.fromkeys(keys))
+        for start in range(0, len(wanted), BATCH_GET_MAX_KEYS):
+            request = {self.table_name: {
+                "Keys": [serialize({"pk": pk, "sk": sk}) for pk, sk in wanted[start:start + BATCH_GET_MAX_KEYS]],
+                "ConsistentRead": consistent,
+            }}
+            retry = 0
+            while request:
+                if retry:
+                    time.sleep(backoff_delay(retry))
+                response = self.client.batch_get_item(RequestItems=request)
+                for image in response.get("Responses", {}).get(self.table_name, []):
+                    item = deserialize(image)
+                    found[(item["pk"], item["sk"])] = item
+                request = response.get("UnprocessedKeys") or None
+                retry += 1
+        return [found[key] for key in wanted if key in found]
 
     def query(self, pk: str, sk_prefix: str = "", *, index: str | None = None, limit: int | None = None,
               forward: bool = True, sk_between: tuple[str, str] | None = None) -> list[dict[str, Any]]:

@@ -25,20 +25,17 @@ Every state change goes through one `UnitOfWork` (conditional on the versions re
 
 from __future__ import annotations
 
-import itertools
 import os
-import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from shared.dynamo import TableReader, deserialize, serialize
+from shared.dynamo import TableReader
 from shared.events import EventEnvelope
 from shared.outbox import ConcurrencyConflict, UnitOfWork
 from shared.paging import KeyRange, Page, query_page
-from shared.retry import backoff_delay
 
 from allocation.domain.devices import AvailableDevice, DeviceStatus
 from allocation.domain.eligibility import DEFAULT_ELIGIBILITY_RULES, BeneficiaryRecord, EligibilityRules
@@ -53,7 +50,6 @@ ACTIVE_RESERVATIONS = "RESERVATIONS#active"
 WINDOW_ENDS = "DEVICES#window-ends"
 RETAINED = "REFERRALS#retained"
 PARTNER_REFERRALS_INDEX = "gsi2"
-BATCH_GET_MAX = 100  # DynamoDB's BatchGetItem limit
 
 
 def partner_referrals(partner_id: str) -> str:
@@ -276,22 +272,9 @@ class AllocationRepository:
         return Reservation.model_validate(item) if item else None
 
     def reservations(self, reservation_ids: list[str]) -> dict[str, Reservation]:
-        """Several reservations by id (those that exist), read a hundred at a time."""
-        found: dict[str, Reservation] = {}
-        ids = list(dict.fromkeys(reservation_ids))
-        for start in range(0, len(ids), BATCH_GET_MAX):
-            keys = [serialize({"pk": f"RESERVATION#{i}", "sk": "RESERVATION"}) for i in ids[start:start + BATCH_GET_MAX]]
-            request = {self.table_name: {"Keys": keys, "ConsistentRead": True}}
-            for retry in itertools.count(1):
-                response = self.reader.client.batch_get_item(RequestItems=request)
-                for item in response.get("Responses", {}).get(self.table_name, []):
-                    reservation = Reservation.model_validate(deserialize(item))
-                    found[reservation.reservation_id] = reservation
-                request = response.get("UnprocessedKeys")
-                if not request:
-                    break
-                time.sleep(backoff_delay(retry))  # keys left unread under throttling: ask again, later
-        return found
+        """Several reservations by id (those that exist)."""
+        items = self.reader.get_many([(f"RESERVATION#{i}", "RESERVATION") for i in reservation_ids])
+        return {reservation.reservation_id: reservation for reservation in map(Reservation.model_validate, items)}
 
     @staticmethod
     def reservation_link(reservation: Reservation) -> dict[str, Any]:

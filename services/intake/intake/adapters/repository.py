@@ -32,7 +32,6 @@ from intake.domain.lots import Lot
 from intake.domain.passport import DeviceSummary, PassportFact
 from intake.domain.timeline import fact_key
 
-BATCH_GET_MAX_KEYS = 100
 
 
 class IntakeRepository:
@@ -69,7 +68,7 @@ class IntakeRepository:
     def lots_of_territory(self, territory: str, cursor: str | None, limit: int) -> Page:
         """The lots of a territory's donors, newest declared first: the warehouse's work is the latest lots."""
         page = self._page(KeyRange.of_index(f"TERRITORY#{territory}#LOTS", "LOT#"), cursor, limit, forward=False)
-        found = {item["lot_id"]: item for item in self._batch_get([(f"LOT#{i['lot_id']}", "LOT") for i in page.items])}
+        found = {item["lot_id"]: item for item in self.reader.get_many([(f"LOT#{i['lot_id']}", "LOT") for i in page.items])}
         return Page([found[i["lot_id"]] for i in page.items if i["lot_id"] in found], page.next_cursor, page.total)
 
     def save_lot(self, lot: Lot) -> None:
@@ -124,7 +123,7 @@ class IntakeRepository:
         return Device.model_validate(item) if item else None
 
     def get_devices(self, device_ids: list[str]) -> dict[str, Device]:
-        items = self._batch_get([(f"DEVICE#{d}", "DEVICE") for d in device_ids])
+        items = self.reader.get_many([(f"DEVICE#{d}", "DEVICE") for d in device_ids])
         return {item["device_id"]: Device.model_validate(item) for item in items}
 
     def devices_of_lot(self, lot_id: str, cursor: str | None, limit: int, status: DeviceStatus | None = None) -> Page:
@@ -141,7 +140,7 @@ class IntakeRepository:
 
     def serial_owners(self, natural_keys: list[str]) -> dict[str, dict[str, Any]]:
         """Serial guards of the given keys that exist: natural key → {device_id, lot_id}."""
-        items = self._batch_get([(f"SERIAL#{key}", "SERIAL") for key in dict.fromkeys(natural_keys)])
+        items = self.reader.get_many([(f"SERIAL#{key}", "SERIAL") for key in dict.fromkeys(natural_keys)])
         return {item["pk"].removeprefix("SERIAL#"): item for item in items}
 
     def label_taken(self, label_code: str) -> bool:
@@ -218,7 +217,7 @@ class IntakeRepository:
 
     def summaries(self, device_ids: list[str]) -> dict[str, DeviceSummary]:
         """The summary of each device (an empty one for a device no event has reached yet)."""
-        items = self._batch_get([(f"DEVICE#{d}", "PASSPORT") for d in dict.fromkeys(device_ids)])
+        items = self.reader.get_many([(f"DEVICE#{d}", "PASSPORT") for d in dict.fromkeys(device_ids)])
         found = {item["pk"].removeprefix("DEVICE#"): DeviceSummary.of(item) for item in items}
         return {device_id: found.get(device_id, DeviceSummary()) for device_id in device_ids}
 
@@ -299,19 +298,6 @@ class IntakeRepository:
     # reading helpers
     def _client(self):
         return self.reader.client
-
-    def _batch_get(self, keys: list[tuple[str, str]]) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
-        for start in range(0, len(keys), BATCH_GET_MAX_KEYS):
-            pending = {self.table_name: {
-                "Keys": [serialize({"pk": pk, "sk": sk}) for pk, sk in keys[start:start + BATCH_GET_MAX_KEYS]],
-                "ConsistentRead": True,
-            }}
-            while pending:
-                response = self._client().batch_get_item(RequestItems=pending)
-                items.extend(deserialize(i) for i in response["Responses"].get(self.table_name, []))
-                pending = response.get("UnprocessedKeys") or {}
-        return items
 
     def _page(self, where: KeyRange, cursor: str | None, limit: int, **options: Any) -> Page:
         return query_page(self._client(), self.table_name, where, cursor=cursor, limit=limit, **options)

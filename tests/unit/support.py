@@ -96,12 +96,19 @@ def create_table(client, name: str = TABLE_NAME) -> str:
     return name
 
 
-def create_keys_table(client, name: str = KEYS_TABLE) -> str:
-    """The gateway's key table exactly as template.yaml declares it."""
-    declared = yaml_parse(TEMPLATE.read_text())["Resources"]["PartnerKeysTable"]["Properties"]
+def create_declared_table(client, resource: str, name: str = TABLE_NAME) -> str:
+    """A table exactly as template.yaml declares `resource` (keys, indexes and their projections)."""
+    declared = yaml_parse(TEMPLATE.read_text())["Resources"][resource]["Properties"]
     client.create_table(TableName=name, **{k: declared[k] for k in
                                            ("BillingMode", "AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes")})
+    if "StreamSpecification" in declared:
+        client.update_table(TableName=name, StreamSpecification={"StreamEnabled": True, **declared["StreamSpecification"]})
     return name
+
+
+def create_keys_table(client, name: str = KEYS_TABLE) -> str:
+    """The gateway's key table exactly as template.yaml declares it."""
+    return create_declared_table(client, "PartnerKeysTable", name)
 
 
 # --- Cognito (people's accounts) ---------------------------------------------------------------

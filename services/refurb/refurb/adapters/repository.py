@@ -8,7 +8,8 @@
 
 Queues: gsi1pk `QUEUE#<workshop id>` (or `QUEUE#UNASSIGNED`), gsi1sk
 `<open|closed>#<status>#<opened at>#<device>`, so a queue lists open orders by default and
-filters by status with a key prefix.
+filters by status with a key prefix. The index holds keys only: a step that does not move an
+order in its queue does not write the index, and a page reads its orders by key.
 """
 
 from __future__ import annotations
@@ -81,7 +82,12 @@ class RefurbRepository:
             where = KeyRange.of_index(partition, f"{_phase(status)}#{status.value}#")
             page = query_page(self.reader.client, self.table_name, where, cursor=cursor, limit=limit,
                               forward=status.is_open)
-        return Page([WorkOrder.model_validate(i) for i in page.items], page.next_cursor)
+        orders = [WorkOrder.model_validate(item) for item in
+                  self.reader.get_many([(entry["pk"], entry["sk"]) for entry in page.items], consistent=False)]
+        # The index follows the table a moment later: an order that left this list meanwhile is not shown in it.
+        still_listed = [order for order in orders if (order.workshop_id or UNASSIGNED) == (workshop_id or UNASSIGNED)
+                        and (order.status is status if status else order.status.is_open)]
+        return Page(still_listed, page.next_cursor)
 
     def _open_orders(self, partition: str, cursor: str | None, limit: int) -> Page:
         """Open orders oldest first, whatever their step. Each open status is its own key range

@@ -1,0 +1,12 @@
+"""Refurb's tests run on refurb's table as the template declares it: its queue index holds keys only."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.unit.support import create_declared_table
+
+
+@pytest.fixture
+def table(dynamodb) -> str:
+    return create_declared_table(dynamodb, "RefurbTable")

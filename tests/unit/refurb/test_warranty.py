@@ -11,7 +11,7 @@ from shared.events import open_envelope
 from shared.events.refurb import WarrantyRepairCompleted
 from shared.events.sales import WarrantyClaimOpened
 from tests.unit.refurb.test_api import STEP_BODIES, receive, register, step, walk, workshop_state
-from tests.unit.support import all_items, call, deliver, outbox_envelopes_in
+from tests.unit.support import all_items, call, deliver, device_received, outbox_envelopes_in
 
 
 def claim(device_id: str = "dev-1", claim_id: str = "claim-1") -> WarrantyClaimOpened:
@@ -78,3 +78,23 @@ def test_a_second_claim_joins_the_open_repair(sold_device):
     order = call(api.handler, "GET", f"/refurb/work-orders/{sold_device}", "workshop").body
     assert ([c["claim_id"] for c in order["claims"]], order["cycle"]) == (["claim-1", "claim-2"], 1)
     assert workshop_state()["open_orders"] == 1
+
+
+def test_a_reception_and_a_claim_delivered_twice_claim_one_place_and_keep_no_idempotency_record(table, dynamodb):
+    """Refurb's consumer is idempotent by its own writes: a redelivery finds the work order (or the
+    claim) written and changes nothing, without two more requests for an idempotency record."""
+    register()
+    received = device_received("dev-1").to_envelope()
+    assert deliver(consumer.handler, received, received)["batchItemFailures"] == []
+    deliver(consumer.handler, received)
+    assert workshop_state()["open_orders"] == 1
+    assert len(outbox_envelopes_in(dynamodb, "WorkOrderAssigned")) == 1
+
+    walk("dev-1", *STEP_BODIES)
+    opened = claim().to_envelope()
+    deliver(consumer.handler, opened)
+    stored = sorted(str(i) for i in all_items(dynamodb))
+    deliver(consumer.handler, opened, opened)
+    assert sorted(str(i) for i in all_items(dynamodb)) == stored
+    assert workshop_state()["open_orders"] == 1
+    assert [i for i in all_items(dynamodb) if i["pk"] == "IDEMPOTENCY"] == []

@@ -124,3 +124,23 @@ def test_a_refunded_cancellation_frees_the_device_for_its_next_reservation(table
     again = sell("dev-1")
     assert again.status == 201 and again.body["reservation_id"] == parked
     assert len(sales_of(dynamodb, "dev-1")) == 2
+
+
+def test_a_reservation_and_its_release_delivered_twice_change_nothing_and_keep_no_idempotency_record(table, dynamodb):
+    """Sales' consumer is idempotent by its own writes for allocation's events: a redelivery finds
+    the reservation (or its release) written and leaves it, without an idempotency record."""
+    reserved = device_reserved("dev-1").to_envelope()
+    assert deliver(consumer.handler, reserved, reserved)["batchItemFailures"] == []
+    deliver(consumer.handler, reserved)
+    reservation_id = quoted_reservation("dev-1")
+    assert [i["sk"] for i in all_items(dynamodb) if i["pk"] == "DEVICE#dev-1" and i["sk"].startswith("RESERVATION#")] \
+        == [f"RESERVATION#{reservation_id}"]
+
+    released = ReservationReleased(device_id="dev-1", reservation_id=reservation_id, referral_id="ref-1",
+                                   reason="expired").to_envelope()
+    deliver(consumer.handler, released)
+    stored = sorted(str(i) for i in all_items(dynamodb))
+    deliver(consumer.handler, released, reserved)
+    assert sorted(str(i) for i in all_items(dynamodb)) == stored
+    assert status_of("dev-1", reservation_id) == "released" and quoted_reservation("dev-1") is None
+    assert [i for i in all_items(dynamodb) if i["pk"] == "IDEMPOTENCY"] == []

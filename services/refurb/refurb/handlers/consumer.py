@@ -29,5 +29,9 @@ def reopen_for_warranty(event: WarrantyClaimOpened, envelope: EventEnvelope) -> 
     workflow.reopen_for_warranty(repository(), event, envelope)
 
 
-consumer = EventConsumer({DeviceReceived: open_work_order, WarrantyClaimOpened: reopen_for_warranty})
+# Both handlers find a redelivery written and leave it (architecture decision 35): a work order is
+# created only where none exists, in the transaction that claims its place; a claim is recorded
+# once per claim id, on the version read.
+consumer = EventConsumer({DeviceReceived: open_work_order, WarrantyClaimOpened: reopen_for_warranty},
+                         idempotent_by_own_writes=[DeviceReceived, WarrantyClaimOpened])
 handler = entry_point(consumer.lambda_handler)

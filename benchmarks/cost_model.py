@@ -150,17 +150,24 @@ def months_kept(item: dict, now: float) -> float:
     return min(STORAGE_MONTHS, max(0.0, (float(expires_at) - now) / SECONDS_PER_MONTH))
 
 
-def stored_byte_months_of_tables(dynamodb) -> tuple[int, float]:
-    """Bytes the system's tables hold (each item's size plus DynamoDB's 100 bytes of index) and
-    the byte-months they bill for, each item over the time it is kept."""
-    now, total, byte_months = time.time(), 0, 0.0
+def stored_byte_months_of_tables(dynamodb) -> tuple[int, float, Counter]:
+    """Bytes the system's tables hold (each item's size plus DynamoDB's 100 bytes of index, and
+    the same again for each global secondary index's copy, as projected), the byte-months they
+    bill for, each item over the time it is kept (an index copy without `expires_at`: 12 months),
+    and those byte-months by table and kind of item (`<table> <pk prefix>`, `<table> <index>`)."""
+    now, total, byte_months, by_kind = time.time(), 0, 0.0, Counter()
     for table in dynamodb.list_tables()["TableNames"]:
-        for page in dynamodb.get_paginator("scan").paginate(TableName=table):
-            for item in page["Items"]:
-                size = item_size(item) + 100
-                total += size
-                byte_months += size * months_kept(item, now)
-    return total, byte_months
+        indexes = dynamodb.describe_table(TableName=table)["Table"].get("GlobalSecondaryIndexes", [])
+        for index in [None, *(i["IndexName"] for i in indexes)]:
+            scan = {"TableName": table, **({"IndexName": index} if index else {})}
+            for page in dynamodb.get_paginator("scan").paginate(**scan):
+                for item in page["Items"]:
+                    size = item_size(item) + 100
+                    total += size
+                    byte_months += size * months_kept(item, now)
+                    kind = index or item.get("pk", {}).get("S", "keys").split("#")[0]
+                    by_kind[f"{table} {kind}"] += size * months_kept(item, now)
+    return total, byte_months, by_kind
 
 
 def is_poll(invocation: Invocation) -> bool:
@@ -212,7 +219,7 @@ def main(devices: int = 5) -> None:
             print(f"device {n + 1} of {devices} through the thin path", flush=True)
         time.sleep(3)  # the last invocations write their closing lines
         measured = invocations_since(logs, since_ms)
-        stored_bytes, stored_byte_months = stored_byte_months_of_tables(session.client("dynamodb"))
+        stored_bytes, stored_byte_months, stored_by_kind = stored_byte_months_of_tables(session.client("dynamodb"))
     finally:
         emulator.stop()
 
@@ -238,6 +245,9 @@ def main(devices: int = 5) -> None:
           f"{lifecycle.events_published / devices:.1f}; log bytes {lifecycle.log_bytes / devices:.0f}; "
           f"bytes stored {stored_per_device:.0f}, billed as {STORAGE_MONTHS} months of "
           f"{stored_byte_months / (devices + 1) / STORAGE_MONTHS:.0f}")
+    print("  storage per device, by table and kind of item (bytes billed as kept 12 months):")
+    for kind, kept in stored_by_kind.most_common(12):
+        print(f"    {kind:<60} {kept / (devices + 1) / STORAGE_MONTHS:8.0f}")
     by_function: dict[str, Counter] = defaultdict(Counter)
     for invocation in measured:
         if not is_poll(invocation):

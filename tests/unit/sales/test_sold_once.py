@@ -11,7 +11,7 @@ from sales.adapters.repository import SalesRepository
 from sales.handlers import api, consumer
 from shared.events.allocation import ReservationReleased
 from tests.unit.sales.test_sales import sell
-from tests.unit.support import all_items, call, deliver, device_reserved
+from tests.unit.support import all_items, call, deliver, device_received, device_reserved
 
 REFUND = [{"method": "card", "amount_eur": "105.00"}]
 
@@ -126,11 +126,12 @@ def test_a_refunded_cancellation_frees_the_device_for_its_next_reservation(table
     assert len(sales_of(dynamodb, "dev-1")) == 2
 
 
-def test_a_reservation_and_its_release_delivered_twice_change_nothing_and_keep_no_idempotency_record(table, dynamodb):
-    """Sales' consumer is idempotent by its own writes for allocation's events: a redelivery finds
-    the reservation (or its release) written and leaves it, without an idempotency record."""
+def test_a_label_a_reservation_and_its_release_delivered_twice_change_nothing_and_keep_no_idempotency_record(table, dynamodb):
+    """Sales' consumer is idempotent by its own writes: a redelivery finds the label, the
+    reservation or its release written and leaves it, without an idempotency record."""
+    received = device_received("dev-1").to_envelope()
     reserved = device_reserved("dev-1").to_envelope()
-    assert deliver(consumer.handler, reserved, reserved)["batchItemFailures"] == []
+    assert deliver(consumer.handler, received, received, reserved, reserved)["batchItemFailures"] == []
     deliver(consumer.handler, reserved)
     reservation_id = quoted_reservation("dev-1")
     assert [i["sk"] for i in all_items(dynamodb) if i["pk"] == "DEVICE#dev-1" and i["sk"].startswith("RESERVATION#")] \
@@ -140,7 +141,7 @@ def test_a_reservation_and_its_release_delivered_twice_change_nothing_and_keep_n
                                    reason="expired").to_envelope()
     deliver(consumer.handler, released)
     stored = sorted(str(i) for i in all_items(dynamodb))
-    deliver(consumer.handler, released, reserved)
+    deliver(consumer.handler, released, reserved, received)
     assert sorted(str(i) for i in all_items(dynamodb)) == stored
     assert status_of("dev-1", reservation_id) == "released" and quoted_reservation("dev-1") is None
     assert [i for i in all_items(dynamodb) if i["pk"] == "IDEMPOTENCY"] == []

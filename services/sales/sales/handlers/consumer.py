@@ -51,11 +51,11 @@ def on_beneficiary_erased(event: BeneficiaryErased, envelope: EventEnvelope) -> 
                     extra={"reservation_id": event.reservation_id})
 
 
-# Allocation's three events find a redelivery written and leave it (architecture decision 35): a
-# reservation is created only if unknown, a release and a forgetting are saved on the version read
-# and skipped once done. The label keeps its record: a late copy of an old DeviceReceived would
-# write back a label the device no longer has.
+# Every handler finds a redelivery written and leaves it (architecture decision 35): the label is
+# given once at reception, so hearing it again rewrites the same two items; a reservation is
+# created only if unknown; a release and a forgetting are saved on the version read and skipped
+# once done.
 consumer = EventConsumer({DeviceReceived: on_device_received, DeviceReserved: on_device_reserved, ReservationReleased: on_reservation_released,
                           BeneficiaryErased: on_beneficiary_erased},
-                         idempotent_by_own_writes=[DeviceReserved, ReservationReleased, BeneficiaryErased])
+                         idempotent_by_own_writes=[DeviceReceived, DeviceReserved, ReservationReleased, BeneficiaryErased])
 handler = entry_point(consumer.lambda_handler)

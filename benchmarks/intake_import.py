@@ -1,6 +1,6 @@
 """A département's year of retirement in one file: import → registered devices → open work orders.
 
-    .venv/bin/python -m benchmarks.intake_import [rows]
+    .venv/bin/python -m benchmarks.intake_import [rows] [--probe]
 
 Starts its own emulator on a free port, deploys the system, registers the dev donor, declares
 a lot and uploads a generated inventory of `rows` rows (default 3,800; Windows-1252, `;`, with
@@ -9,17 +9,24 @@ upload's answer, every row checked), until every accepted row is registered (imp
 and until refurb has a work order for every registered device (DeviceReceived through the bus,
 read in refurb's table directly); and the AWS requests the functions made, from their logs
 (see benchmarks/local_cloud.py), the benchmark's own GET polls counted apart.
+
+With `--probe`, the emulator's raw request capacity (benchmarks/raw_capacity.py) is measured
+just before and just after the import, and the pipeline's rate — the functions' AWS requests
+from the upload to the last work order, per second — is printed as a share of it: how much of
+what the emulator can serve the pipeline keeps it busy with.
 """
 
 from __future__ import annotations
 
+import argparse
 import io
 import os
-import sys
+import statistics
 import time
 import uuid
 
 from benchmarks.local_cloud import aws_requests_so_far
+from benchmarks.raw_capacity import create_probe_resources, requests_per_second
 from devtools import thin_path
 from devtools.import_inventory import Importer
 from devtools.inventory_files import departement_inventory
@@ -39,7 +46,7 @@ def count_work_orders(dynamodb, table: str) -> int:
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
-def main(rows: int = 3800) -> None:
+def main(rows: int = 3800, probe: bool = False) -> None:
     emulator = Emulator(port=free_port())
     try:
         emulator.start()
@@ -54,6 +61,10 @@ def main(rows: int = 3800) -> None:
         lot = partners.expect(201, "POST", "/intake/lots", "donor", {"expected_count": rows, "pickup_site": "Rennes"})
         generated = departement_inventory(rows, run_tag=uuid.uuid4().hex[:2].upper())
         before_work_orders = count_work_orders(dynamodb, refurb_table)
+        raw_rates = []
+        if probe:
+            probe_table, probe_queue = create_probe_resources(session)
+            raw_rates.append(requests_per_second(session, probe_table, probe_queue))
         time.sleep(2)  # the set-up's closing log lines
         baseline, baseline_operations = aws_requests_so_far(logs)
 
@@ -89,10 +100,22 @@ def main(rows: int = 3800) -> None:
               f"({sum(delta.values()) / devices:.1f} per device; +{polls:,} by the benchmark's GET polls)")
         print("  by function: " + ", ".join(f"{k} {v:,}" for k, v in sorted(delta.items())))
         print("  by operation: " + ", ".join(f"{k} {v:,}" for k, v in sorted(operations.items())))
+        if probe:
+            raw_rates.append(requests_per_second(session, probe_table, probe_queue))
+            pipeline_rate, raw_rate = sum(delta.values()) / work_orders_seconds, statistics.mean(raw_rates)
+            print(f"\npipeline: {pipeline_rate:.0f} AWS requests/s from the upload to the last work order "
+                  f"({devices / work_orders_seconds:.1f} devices/s)")
+            print(f"raw capacity (put, get, send, receive; 8 clients): "
+                  + " and ".join(f"{r:.0f}" for r in raw_rates) + " requests/s, before and after")
+            print(f"pipeline / raw capacity: {pipeline_rate / raw_rate:.0%}  (goal >= 50 %)")
     finally:
         emulator.stop()
 
 
 if __name__ == "__main__":
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 3800)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("rows", nargs="?", type=int, default=3800)
+    parser.add_argument("--probe", action="store_true", help="measure the raw capacity beside the pipeline")
+    arguments = parser.parse_args()
+    main(arguments.rows, arguments.probe)

@@ -385,6 +385,9 @@ def device_ready(repository: AllocationRepository, event: DeviceReady, envelope:
     )
     if not repository.add_device(device, territory_window_ends_at(device, repository.matching_policy())):
         logger.info("device already in allocation", extra={"device_id": event.device_id})
+        known = repository.get_device(event.device_id)
+        if known is None or known.status is not DeviceStatus.AVAILABLE:
+            return []  # a redelivery after its matching: reading the waiting pool again would change nothing
     return match_devices(repository, [event.device_id], now, Cause.of(envelope))
 
 

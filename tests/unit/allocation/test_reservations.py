@@ -338,3 +338,28 @@ def test_a_keyboard_layout_spelt_otherwise_by_the_workshop_is_still_understood(t
     assert get_referral("r-azerty").body["device_id"] == "dev-odd"
     with pytest.raises(ValidationError):  # a layout nobody can read never reaches an event
         FunctionalSummary(battery_health_pct=80, webcam=True, keyboard_layout="?")
+
+
+def test_a_ready_device_its_sale_and_its_cancellation_delivered_twice_keep_no_idempotency_record(table, dynamodb):
+    """Allocation's consumer is idempotent by its own writes: each redelivery finds its work done
+    (one reservation, one fulfilment, one release), and no idempotency record is written."""
+    add_referral("r-1", 20)
+    add_referral("r-2", 1)
+    ready_once = ready("dev-1")
+    make_ready(ready_once)
+    make_ready(ready_once)  # the same delivery again: the device is reserved already
+    first = get_referral("r-1").body
+    assert (first["status"], len(outbox_envelopes_in(dynamodb, "DeviceReserved"))) == ("reserved", 1)
+
+    sold = device_sold("dev-1", first["reservation_id"]).to_envelope()
+    make_ready(sold)
+    stored = sorted(str(i) for i in all_items(dynamodb))
+    make_ready(sold, ready_once)
+    assert sorted(str(i) for i in all_items(dynamodb)) == stored
+
+    cancelled = cancellation_of(open_envelope(sold)).to_envelope()
+    make_ready(cancelled)
+    make_ready(cancelled)
+    assert len(published(dynamodb, "ReservationReleased")) == 1
+    assert get_referral("r-1").body["status"] == "reserved"  # back in line at its place, the device again
+    assert items_with_prefix(dynamodb, "IDEMPOTENCY") == []

@@ -1,8 +1,11 @@
 """Allocation's consumer: ready devices join the pool and are matched; sales fulfil reservations,
 and a cancelled sale puts the device back in the pool and the referral back in line.
 
-Each event is handled once per event id (the shared consumer); the handlers also tolerate
-the same fact announced twice under new ids, and a SaleCancelled arriving before its DeviceSold.
+The handlers tolerate the same fact delivered or announced twice, and a SaleCancelled arriving
+before its DeviceSold, by their own conditional writes: a device joins the pool only if unknown
+(and a redelivery after its matching stops there), a reservation is fulfilled or released on the
+version read and a sale once fulfilled or cancelled is recognised. So no idempotency record is
+kept for them (architecture decision 35).
 """
 
 from __future__ import annotations
@@ -41,5 +44,6 @@ def on_sale_cancelled(event: SaleCancelled, envelope: EventEnvelope) -> None:
 
 
 consumer = EventConsumer({DeviceReady: on_device_ready, DeviceSold: on_device_sold,
-                          SaleCancelled: on_sale_cancelled})
+                          SaleCancelled: on_sale_cancelled},
+                         idempotent_by_own_writes=[DeviceReady, DeviceSold, SaleCancelled])
 handler = entry_point(consumer.lambda_handler)

@@ -59,8 +59,9 @@ class LambdaContext:
 # --- DynamoDB ---------------------------------------------------------------------------------
 
 def create_table(client, name: str = TABLE_NAME) -> str:
-    """The service table as template.yaml declares it (keys, gsi1, projection ALL), with allocation's
-    second index (gsi2, a partner's referrals), which the other services' code never reads."""
+    """A service table with the keys and indexes every service uses (gsi1, and allocation's gsi2),
+    projecting every attribute: for the shared plumbing's tests. Each service's own tests use its
+    table exactly as template.yaml declares it (`create_declared_table`, in their conftest)."""
     client.create_table(
         TableName=name,
         BillingMode="PAY_PER_REQUEST",

@@ -1,4 +1,5 @@
-"""Allocation's unit-test fixtures: a clock every entry point reads, a registered referral partner."""
+"""Allocation's unit-test fixtures: its table as the template declares it, a clock every entry point
+reads, a registered referral partner."""
 
 from __future__ import annotations
 
@@ -10,7 +11,12 @@ import pytest
 
 from allocation.handlers import api, consumer, expiry, retention
 from tests.unit.allocation.helpers import register_partner
-from tests.unit.support import T0
+from tests.unit.support import T0, create_declared_table
+
+
+@pytest.fixture
+def table(dynamodb) -> str:
+    return create_declared_table(dynamodb, "AllocationTable")
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""Intake fixtures: a registered donor, a lot, the import queue, and a way to run the import worker."""
+"""Intake fixtures: its table as the template declares it, a registered donor, a lot, the import
+queue, and a way to run the import worker."""
 
 from __future__ import annotations
 
@@ -11,13 +12,27 @@ import pytest
 
 import intake.adapters.import_queue
 from intake.handlers import api, import_worker
-from tests.unit.support import REGION, ROLE_PARTNERS, HttpResult, LambdaContext, call, http_event, sqs_batch
+from tests.unit.support import (
+    REGION,
+    ROLE_PARTNERS,
+    HttpResult,
+    LambdaContext,
+    call,
+    create_declared_table,
+    http_event,
+    sqs_batch,
+)
 
 DEPARTEMENT = {
     "donor_id": ROLE_PARTNERS["donor"], "name": "Département d'Ille-et-Vilaine", "donor_type": "public_body",
     "territory": "35", "legal_basis": {"convention_ref": "CD35-2026-014", "signed_on": "2026-03-12"},
 }
 LOT = {"expected_count": 12, "pickup_site": "Hôtel du Département", "pickup_date": "2026-12-01"}
+
+
+@pytest.fixture
+def table(dynamodb) -> str:
+    return create_declared_table(dynamodb, "IntakeTable")
 
 
 @pytest.fixture(autouse=True)

@@ -14,7 +14,9 @@ only while they matter, so that a list never holds what it should not:
 
 Every referral is also in its partner's list, through the index `gsi2` (`gsi2pk`
 `PARTNER#<partner id>#REFERRALS`, `gsi2sk` `REFERRAL#` created_at # referral id), whatever its status: a
-partner's referrals are read newest first without reading anyone else's.
+partner's referrals are read newest first without reading anyone else's. That index holds the keys
+and the status only (a referral saved again is not copied again unless its status moved): a page
+filters on the status, then reads its referrals by key.
 
 A referral's partition also holds one link per reservation ever made for it
 (`REFERRAL#<id>` / `RESERVATION#<id>`), so that forgetting the referral finds them all.
@@ -207,7 +209,9 @@ class AllocationRepository:
         keep = (lambda item: item["status"] == status.value) if status else None
         page = query_page(self.reader.client, self.table_name, where, cursor=cursor, limit=limit, forward=False,
                           keep=keep)
-        return Page([Referral.model_validate(i) for i in page.items], page.next_cursor, page.total)
+        items = self.reader.get_many([(entry["pk"], entry["sk"]) for entry in page.items], consistent=False)
+        # The index follows the table a moment later: a referral whose status moved meanwhile is left out.
+        return Page([Referral.model_validate(i) for i in items if keep is None or keep(i)], page.next_cursor, page.total)
 
     def beneficiary(self, partner_id: str, beneficiary_ref: str) -> BeneficiaryRecord:
         item = self.reader.get(f"BENEFICIARY#{partner_id}#{beneficiary_ref}", "BENEFICIARY")

@@ -9,6 +9,9 @@ device timelines and passports.
     SERIAL#<make#serial>  SERIAL          which device holds a serial (uniqueness guard)
     LABEL#<code> LABEL                    which device carries a label (uniqueness guard)
     IMPORT#<id>  IMPORT | REJECTED#<row>  an import job and its rejected rows
+
+The index holds the keys, `lot_id` and `status` only (a device saved again is not copied again
+unless its status moved): a list filters on the status there, then reads its items by key.
 """
 
 from __future__ import annotations
@@ -83,10 +86,11 @@ class IntakeRepository:
 
     def lots_of_donor(self, donor_id: str, cursor: str | None, limit: int) -> Page:
         """A donor's lots, oldest declared first."""
-        return self._page(KeyRange.of_index(f"DONOR#{donor_id}", "LOT#"), cursor, limit)
+        return self._page_by_key(KeyRange.of_index(f"DONOR#{donor_id}", "LOT#"), cursor, limit)
 
     def all_lots_of_donor(self, donor_id: str) -> list[Lot]:
-        return [Lot.model_validate(item) for item in self.reader.query(f"DONOR#{donor_id}", "LOT#", index="gsi1")]
+        listed = self.reader.query(f"DONOR#{donor_id}", "LOT#", index="gsi1")
+        return [Lot.model_validate(item) for item in self._by_key(listed)]
 
     @staticmethod
     def _lot_item(lot: Lot) -> dict[str, Any]:
@@ -129,11 +133,12 @@ class IntakeRepository:
     def devices_of_lot(self, lot_id: str, cursor: str | None, limit: int, status: DeviceStatus | None = None) -> Page:
         """A lot's devices, oldest registered first (of one status: read on until the page is full)."""
         keep = (lambda item: item["status"] == status.value) if status else None
-        return self._page(KeyRange.of_index(f"LOT#{lot_id}", "DEVICE#"), cursor, limit, keep=keep)
+        return self._page_by_key(KeyRange.of_index(f"LOT#{lot_id}", "DEVICE#"), cursor, limit, keep=keep)
 
     def all_devices_of_lot(self, lot_id: str) -> list[Device]:
         """Every device registered against the lot (all pages), oldest first."""
-        return [Device.model_validate(item) for item in self.reader.query(f"LOT#{lot_id}", "DEVICE#", index="gsi1")]
+        listed = self.reader.query(f"LOT#{lot_id}", "DEVICE#", index="gsi1")
+        return [Device.model_validate(item) for item in self._by_key(listed)]
 
     def serial_owner(self, natural_key: str) -> dict[str, Any] | None:
         return self.reader.get(f"SERIAL#{natural_key}", "SERIAL")
@@ -298,6 +303,18 @@ class IntakeRepository:
     # reading helpers
     def _client(self):
         return self.reader.client
+
+    def _by_key(self, listed: list[dict[str, Any]], consistent: bool = False) -> list[dict[str, Any]]:
+        """The items an index lists, read from the table, in the index's order."""
+        return self.reader.get_many([(entry["pk"], entry["sk"]) for entry in listed], consistent=consistent)
+
+    def _page_by_key(self, where: KeyRange, cursor: str | None, limit: int,
+                     keep: Any = None) -> Page:
+        """A page of the index (filtered by `keep` on what it holds), its items read by key; one that
+        no longer passes `keep` (the index follows the table a moment later) is left out."""
+        page = self._page(where, cursor, limit, keep=keep)
+        items = [item for item in self._by_key(page.items) if keep is None or keep(item)]
+        return Page(items, page.next_cursor, page.total)
 
     def _page(self, where: KeyRange, cursor: str | None, limit: int, **options: Any) -> Page:
         return query_page(self._client(), self.table_name, where, cursor=cursor, limit=limit, **options)

@@ -39,6 +39,7 @@ from allocation.domain.matching import (
     Match,
     MatchingPolicy,
     WaitingPool,
+    WaitingReferral,
     choose_device_for_referral,
     choose_referral_for_device,
     reservation_deadline,
@@ -96,28 +97,39 @@ def reserve(repository: AllocationRepository, match: Match, policy: MatchingPoli
     return reservation
 
 
-def _waiting_pool(repository: AllocationRepository) -> tuple[WaitingPool, dict[str, list[Referral]]]:
+def _waiting_pool(repository: AllocationRepository) -> tuple[WaitingPool, dict[str, list[WaitingReferral]]]:
     """Every waiting referral, indexed; and, per device, the waiting referrals that declined it."""
-    waiting = repository.waiting_referrals()
-    declined: dict[str, list[Referral]] = defaultdict(list)
-    for referral in waiting:
+    pool = WaitingPool(repository.waiting_referrals())
+    declined: dict[str, list[WaitingReferral]] = defaultdict(list)
+    for referral in pool:
         for device_id in referral.declined_device_ids:
             declined[device_id].append(referral)
-    return WaitingPool(waiting), declined
+    return pool, declined
 
 
-def _refresh(pool: WaitingPool, declined: dict[str, list[Referral]], repository: AllocationRepository,
-             referral_id: str) -> None:
-    """Replace a referral of the pool by what the table holds now (it may have left the line)."""
+def _refresh(pool: WaitingPool, declined: dict[str, list[WaitingReferral]], referral_id: str,
+             fresh: Referral | None) -> None:
+    """Replace a referral of the pool by what the table holds now (`fresh`: it may have left the line)."""
     if referral_id in pool:
         pool.remove(referral_id)
     for referrals in declined.values():
         referrals[:] = [r for r in referrals if r.referral_id != referral_id]
-    fresh = repository.get_referral(referral_id)
     if fresh is not None and fresh.status is ReferralStatus.WAITING:
         pool.add(fresh)
         for device_id in fresh.declined_device_ids:
-            declined[device_id].append(fresh)
+            declined[device_id].append(pool.get(referral_id))
+
+
+def _chosen_as_read(pool: WaitingPool, declined: dict[str, list[WaitingReferral]],
+                    repository: AllocationRepository, match: Match) -> Match:
+    """The match with its referral read from the table; ConcurrencyConflict if it changed since the
+    pool was read (the pool then holds it as it is now, and the device is matched again)."""
+    chosen = match.referral
+    referral = repository.get_referral(chosen.referral_id)
+    if referral is None or referral.status is not ReferralStatus.WAITING or WaitingReferral.of(referral) != chosen:
+        _refresh(pool, declined, chosen.referral_id, referral)
+        raise ConcurrencyConflict(f"referral {chosen.referral_id} changed since the waiting pool was read")
+    return Match(match.device, referral, match.explanation)
 
 
 def match_devices(repository: AllocationRepository, device_ids: Iterable[str], now: datetime,
@@ -147,10 +159,11 @@ def match_devices(repository: AllocationRepository, device_ids: Iterable[str], n
                     pool.add(referral)
             if match is None:
                 return None
+            match = _chosen_as_read(pool, declined, repository, match)
             try:
                 reservation = reserve(repository, match, policy, now, cause)
             except ConcurrencyConflict:
-                _refresh(pool, declined, repository, match.referral.referral_id)
+                _refresh(pool, declined, match.referral.referral_id, repository.get_referral(match.referral.referral_id))
                 raise
             pool.remove(match.referral.referral_id)
             return reservation

@@ -24,6 +24,7 @@ small with 100,000 candidates.
 from __future__ import annotations
 
 from bisect import bisect_right
+from functools import lru_cache
 
 import heapq
 from collections.abc import Iterable
@@ -47,6 +48,8 @@ from allocation.domain.waiting_pool import (
     PassedOver,
     Selection,
     WaitingPool,
+    UnmetFor,
+    WaitingReferral,
     referral_rank,
     select_by_scan,
 )
@@ -54,7 +57,7 @@ from allocation.domain.waiting_pool import (
 __all__ = [
     "DEFAULT_RESERVATION_HOLD", "AvailableDevice", "DeviceStatus", "FunctionalFacts", "Match", "MatchingPolicy",
     "DEFAULT_MATCHING_POLICY", "Needs", "Priority", "Referral", "ReferralRequest", "ReferralStatus",
-    "Requirements", "Use", "WaitingPool", "choose_device_for_referral", "choose_referral_for_device",
+    "Requirements", "Use", "WaitingPool", "WaitingReferral", "choose_device_for_referral", "choose_referral_for_device",
     "kept_for_territory", "meets_needs", "referral_rank", "reservation_deadline", "territory_window_ends_at",
 ]
 
@@ -102,7 +105,9 @@ DEFAULT_MATCHING_POLICY = MatchingPolicy()
 @dataclass(frozen=True)
 class Match:
     device: AvailableDevice
-    referral: Referral
+    referral: Referral | WaitingReferral
+    """The referral itself when chosen among referrals; what a `WaitingPool` keeps of it when chosen
+    from one (the reservation reads the referral by id)."""
     explanation: dict = field(default_factory=dict)
 
 
@@ -159,7 +164,8 @@ def choose_referral_for_device(device: AvailableDevice, waiting_referrals: Itera
         selection = select_by_scan(waiting_referrals, territory, unmet_for, examples)
     if selection.chosen is None:
         return None
-    return Match(device, selection.chosen, _explain_device_to_referral(device, selection, territory, policy, now))
+    return Match(device, selection.chosen,
+                 _explain_device_to_referral(device, selection, territory, policy, now, unmet_for))
 
 
 # Device profile (the facts `unmet_needs` reads) -> requirements key -> unmet requirements.
@@ -198,9 +204,21 @@ def _unmet_cache_for(profile: tuple) -> dict[tuple, dict[str, str]]:
     return cached
 
 
-def _referral_facts(referral: Referral) -> dict[str, Any]:
+@lru_cache(maxsize=8)
+def _policy_as_json_cached(policy: MatchingPolicy) -> dict[str, Any]:
+    return policy.model_dump(mode="json")
+
+
+def _policy_as_json(policy: MatchingPolicy) -> dict[str, Any]:
+    """The policy as an explanation quotes it: dumped once per policy (a drain explains thousands of
+    matches), copied for each explanation (its values are strings, numbers and lists of strings)."""
+    return {name: list(value) if isinstance(value, list) else value
+            for name, value in _policy_as_json_cached(policy).items()}
+
+
+def _referral_facts(referral: Referral | WaitingReferral) -> dict[str, Any]:
     return {"referral_id": referral.referral_id, "priority": int(referral.priority),
-            "waiting_since": referral.created_at.isoformat(), "territory": referral.territory}
+            "waiting_since": referral.waiting_since, "territory": referral.territory}
 
 
 def _provenance_rule(device: AvailableDevice, policy: MatchingPolicy, now: datetime) -> str:
@@ -226,9 +244,9 @@ def _provenance_reason(device: AvailableDevice, policy: MatchingPolicy, now: dat
                      "kept_until": ends.isoformat()}
 
 
-def _needs_reason(referral: Referral) -> dict[str, Any]:
+def _needs_reason(referral: Referral | WaitingReferral) -> dict[str, Any]:
     """The needs rule: which of the referral's requirements the device meets (all of them)."""
-    required = referral.needs.requirements.model_dump(exclude_defaults=True)
+    required = referral.requirements.model_dump(exclude_defaults=True)
     return {"rule": "needs", "code": REQUIREMENTS_MET if required else NO_REQUIREMENT, "requirements": required}
 
 
@@ -238,7 +256,7 @@ REFERRAL_ORDER_RULE = ("order: the partner's priority first (1 urgent, 2 high, 3
 
 
 def _explain_device_to_referral(device: AvailableDevice, selection: Selection, territory: str | None,
-                                policy: MatchingPolicy, now: datetime) -> dict[str, Any]:
+                                policy: MatchingPolicy, now: datetime, unmet_for: UnmetFor) -> dict[str, Any]:
     chosen = selection.chosen
     why = {
         OTHER_TERRITORY: f"the device is kept for referrals of territory {territory}",
@@ -251,7 +269,7 @@ def _explain_device_to_referral(device: AvailableDevice, selection: Selection, t
         first = [_referral_facts(r) for r in group.first]
         if reason == NEEDS_NOT_MET:
             for facts, referral in zip(first, group.first):
-                facts["unmet"] = meets_needs(device, referral.needs)
+                facts["unmet"] = list(unmet_for(referral.requirements).values())
         passed_over[reason] = {"why": why[reason], "count": group.count, "first": first}
         if group.by_requirement is not None:
             passed_over[reason]["by_requirement"] = group.by_requirement
@@ -259,12 +277,12 @@ def _explain_device_to_referral(device: AvailableDevice, selection: Selection, t
         "trigger": "device_ready",
         "decided_at": now.isoformat(),
         "device_id": device.device_id,
-        "policy": policy.model_dump(mode="json"),
+        "policy": _policy_as_json(policy),
         "rules": [_provenance_rule(device, policy, now), NEEDS_RULE, REFERRAL_ORDER_RULE],
         "reasons": [
             _provenance_reason(device, policy, now), _needs_reason(chosen),
             {"rule": "order", "code": FIRST_IN_LINE, "priority": int(chosen.priority),
-             "waiting_since": chosen.created_at.isoformat()},
+             "waiting_since": chosen.waiting_since},
         ],
         "candidates": selection.candidates,
         "chosen": _referral_facts(chosen),

@@ -35,7 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from shared.errors import RuleViolation
 from shared.events.vocabulary import BeneficiaryCategory
 
-from allocation.domain.needs import Needs
+from allocation.domain.needs import Needs, Requirements
 
 TERRITORY = r"^(\d{2,3}|2A|2B)$"
 COMMUNE = r"^(\d{5}|2[AB]\d{3})$"
@@ -134,6 +134,16 @@ class Referral(BaseModel):
     forgotten_at: datetime | None = None
     forgotten_because: ForgottenBecause | None = None
     version: int = 0
+
+    @property
+    def requirements(self) -> Requirements:
+        """What a device must have to be reserved for it (its needs diagnosis's requirements)."""
+        return self.needs.requirements
+
+    @property
+    def waiting_since(self) -> str:
+        """When it was referred, in ISO 8601: its place in line, as explanations quote it."""
+        return self.created_at.isoformat()
 
     @property
     def closed_since(self) -> datetime | None:

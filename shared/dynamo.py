@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -104,14 +105,29 @@ class TableReader:
         return [found[key] for key in wanted if key in found]
 
     def query(self, pk: str, sk_prefix: str = "", *, index: str | None = None, limit: int | None = None,
-              forward: bool = True, sk_between: tuple[str, str] | None = None) -> list[dict[str, Any]]:
-        """Items of one partition, by sort key prefix or between two sort keys (inclusive)."""
-        key_names = ("gsi1pk", "gsi1sk") if index else ("pk", "sk")
+              forward: bool = True, sk_between: tuple[str, str] | None = None,
+              sk_after: str | None = None) -> list[dict[str, Any]]:
+        """Items of one partition, by sort key prefix, between two sort keys (inclusive) or after one."""
+        items: list[dict[str, Any]] = []
+        for page in self.query_pages(pk, sk_prefix, index=index, limit=limit, forward=forward,
+                                     sk_between=sk_between, sk_after=sk_after):
+            items.extend(page)
+        return items
+
+    def query_pages(self, pk: str, sk_prefix: str = "", *, index: str | None = None, limit: int | None = None,
+                    forward: bool = True, sk_between: tuple[str, str] | None = None,
+                    sk_after: str | None = None) -> Iterator[list[dict[str, Any]]]:
+        """`query`, one page (one request) at a time: a long partition is never held whole.
+
+        `index` names a global secondary index whose keys are `<index>pk` and `<index>sk`."""
+        key_names = (f"{index}pk", f"{index}sk") if index else ("pk", "sk")
         condition = Key(key_names[0]).eq(pk)
         if sk_prefix:
             condition = condition & Key(key_names[1]).begins_with(sk_prefix)
         elif sk_between:
             condition = condition & Key(key_names[1]).between(*sk_between)
+        elif sk_after:
+            condition = condition & Key(key_names[1]).gt(sk_after)
         # The condition builder comes from the resource API; render it for the client API.
         built = ConditionExpressionBuilder().build_expression(condition, is_key_condition=True)
         kwargs: dict[str, Any] = {
@@ -123,12 +139,14 @@ class TableReader:
         }
         if index:
             kwargs["IndexName"] = index
-        items: list[dict[str, Any]] = []
+        read = 0
         while True:
             if limit:
-                kwargs["Limit"] = limit - len(items)
+                kwargs["Limit"] = limit - read
             response = self.client.query(**kwargs)
-            items.extend(deserialize(i) for i in response.get("Items", []))
-            if "LastEvaluatedKey" not in response or (limit and len(items) >= limit):
-                return items
+            page = [deserialize(i) for i in response.get("Items", [])]
+            read += len(page)
+            yield page
+            if "LastEvaluatedKey" not in response or (limit and read >= limit):
+                return
             kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -46,6 +45,7 @@ from allocation.domain.matching import (
     territory_window_ends_at,
 )
 from allocation.domain.needs import FunctionalFacts
+from allocation.kept_pool import Declined, forget_kept_pools, kept_pool, refresh
 from allocation.domain.referrals import OPEN_STATUSES, Referral, ReferralRequest, ReferralStatus
 from allocation.domain.reservation import ReleaseReason, Reservation, ReservationStatus
 
@@ -97,37 +97,17 @@ def reserve(repository: AllocationRepository, match: Match, policy: MatchingPoli
     return reservation
 
 
-def _waiting_pool(repository: AllocationRepository) -> tuple[WaitingPool, dict[str, list[WaitingReferral]]]:
-    """Every waiting referral, indexed; and, per device, the waiting referrals that declined it."""
-    pool = WaitingPool(repository.waiting_referrals())
-    declined: dict[str, list[WaitingReferral]] = defaultdict(list)
-    for referral in pool:
-        for device_id in referral.declined_device_ids:
-            declined[device_id].append(referral)
-    return pool, declined
+def _as_waiting(referral: Referral | None) -> WaitingReferral | None:
+    return WaitingReferral.of(referral) if referral is not None and referral.status is ReferralStatus.WAITING else None
 
 
-def _refresh(pool: WaitingPool, declined: dict[str, list[WaitingReferral]], referral_id: str,
-             fresh: Referral | None) -> None:
-    """Replace a referral of the pool by what the table holds now (`fresh`: it may have left the line)."""
-    if referral_id in pool:
-        pool.remove(referral_id)
-    for referrals in declined.values():
-        referrals[:] = [r for r in referrals if r.referral_id != referral_id]
-    if fresh is not None and fresh.status is ReferralStatus.WAITING:
-        pool.add(fresh)
-        for device_id in fresh.declined_device_ids:
-            declined[device_id].append(pool.get(referral_id))
-
-
-def _chosen_as_read(pool: WaitingPool, declined: dict[str, list[WaitingReferral]],
-                    repository: AllocationRepository, match: Match) -> Match:
+def _chosen_as_read(pool: WaitingPool, declined: Declined, repository: AllocationRepository, match: Match) -> Match:
     """The match with its referral read from the table; ConcurrencyConflict if it changed since the
     pool was read (the pool then holds it as it is now, and the device is matched again)."""
     chosen = match.referral
     referral = repository.get_referral(chosen.referral_id)
-    if referral is None or referral.status is not ReferralStatus.WAITING or WaitingReferral.of(referral) != chosen:
-        _refresh(pool, declined, chosen.referral_id, referral)
+    if _as_waiting(referral) != chosen:
+        refresh(pool, declined, chosen.referral_id, _as_waiting(referral))
         raise ConcurrencyConflict(f"referral {chosen.referral_id} changed since the waiting pool was read")
     return Match(match.device, referral, match.explanation)
 
@@ -136,14 +116,24 @@ def match_devices(repository: AllocationRepository, device_ids: Iterable[str], n
                   cause: Cause = Cause()) -> list[Reservation]:
     """Each available device (in turn) goes to the first waiting referral it may go to.
 
-    One `WaitingPool` is built for all of them; each reserved referral leaves it. A device
+    The waiting pool this function keeps is brought up to date once for all of them
+    (`kept_pool`); each reserved referral leaves it. A device
     that keeps losing races raises ConcurrencyConflict (a consumer's message is then retried).
     """
     device_ids = list(device_ids)
     if not device_ids:
         return []
     policy = repository.matching_policy()
-    pool, declined = _waiting_pool(repository)
+    pool, declined = kept_pool(repository)
+    try:
+        return _match_each(repository, device_ids, pool, declined, policy, now, cause)
+    except BaseException:
+        forget_kept_pools()  # the pool may be half changed: the next use reads it whole
+        raise
+
+
+def _match_each(repository: AllocationRepository, device_ids: list[str], pool: WaitingPool, declined: Declined,
+                policy: MatchingPolicy, now: datetime, cause: Cause) -> list[Reservation]:
     made: list[Reservation] = []
     for device_id in device_ids:
 
@@ -163,7 +153,8 @@ def match_devices(repository: AllocationRepository, device_ids: Iterable[str], n
             try:
                 reservation = reserve(repository, match, policy, now, cause)
             except ConcurrencyConflict:
-                _refresh(pool, declined, match.referral.referral_id, repository.get_referral(match.referral.referral_id))
+                referral_id = match.referral.referral_id
+                refresh(pool, declined, referral_id, _as_waiting(repository.get_referral(referral_id)))
                 raise
             pool.remove(match.referral.referral_id)
             return reservation

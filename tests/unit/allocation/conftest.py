@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from allocation.handlers import api, consumer, expiry, retention
+from allocation.kept_pool import forget_kept_pools
 from tests.unit.allocation.helpers import register_partner
 from tests.unit.support import T0, create_declared_table
 
@@ -36,9 +37,11 @@ def clock(monkeypatch) -> Iterator[Clock]:
         monkeypatch.setattr(module, "now", lambda: clock.now)
     expiry.repository.cache_clear()
     retention.repository.cache_clear()
+    forget_kept_pools()  # each test's table is new: no function has read its waiting pool yet
     yield clock
     expiry.repository.cache_clear()
     retention.repository.cache_clear()
+    forget_kept_pools()
 
 
 @pytest.fixture

@@ -93,23 +93,6 @@ def test_a_ready_device_goes_to_the_first_in_line_and_the_reservation_says_why(t
     assert "FT-r-urgent" not in reserved.model_dump_json()
 
 
-def test_a_referral_that_left_the_line_after_the_pool_was_read_is_not_reserved_the_next_one_is(table, monkeypatch):
-    """The pool holds what matching needs of each referral; the chosen one is read again before
-    its reservation, so a withdrawal between the two gives the device to the next in line."""
-    add_referral("r-first", 20)
-    add_referral("r-next", 10)
-    read_before_the_withdrawal = AllocationRepository().waiting_referrals()
-    withdrawn = cancel("r-first")
-    assert withdrawn.status == 200, withdrawn.body
-    monkeypatch.setattr(AllocationRepository, "waiting_referrals", lambda self: read_before_the_withdrawal)
-
-    make_ready(ready("dev-1", donor="company"))
-
-    assert get_referral("r-next").body["device_id"] == "dev-1"
-    assert get_referral("r-first").body["status"] == "cancelled"
-    assert reservation_of("r-next")["explanation"]["chosen"]["referral_id"] == "r-next"
-
-
 def test_a_device_kept_for_its_territory_waits_for_that_territory_while_a_companys_goes_to_anyone(table):
     add_referral("r-56", 30, territory="56")
     add_referral("r-35", 1)

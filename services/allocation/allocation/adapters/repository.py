@@ -18,6 +18,11 @@ partner's referrals are read newest first without reading anyone else's. That in
 and the status only (a referral saved again is not copied again unless its status moved): a page
 filters on the status, then reads its referrals by key.
 
+Every referral is also in the index `gsi3` (`gsi3pk` `REFERRALS#changes`, `gsi3sk` the time of its
+last write # referral id), with what matching reads of it and its status: a function that keeps
+the waiting pool between invocations reads there only the referrals written since it last looked
+(`referral_changes`).
+
 A referral's partition also holds one link per reservation ever made for it
 (`REFERRAL#<id>` / `RESERVATION#<id>`), so that forgetting the referral finds them all.
 
@@ -28,6 +33,7 @@ Every state change goes through one `UnitOfWork` (conditional on the versions re
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, TypeVar
@@ -41,7 +47,8 @@ from shared.paging import KeyRange, Page, query_page
 
 from allocation.domain.devices import AvailableDevice, DeviceStatus
 from allocation.domain.eligibility import DEFAULT_ELIGIBILITY_RULES, BeneficiaryRecord, EligibilityRules
-from allocation.domain.matching import DEFAULT_MATCHING_POLICY, MatchingPolicy
+from allocation.domain.matching import DEFAULT_MATCHING_POLICY, MatchingPolicy, WaitingReferral
+from allocation.domain.needs import Requirements
 from allocation.domain.partners import ReferralPartner
 from allocation.domain.referrals import CLOSED_STATUSES, Referral, ReferralStatus
 from allocation.domain.reservation import Reservation, ReservationStatus
@@ -51,7 +58,9 @@ AVAILABLE = "DEVICES#available"
 ACTIVE_RESERVATIONS = "RESERVATIONS#active"
 WINDOW_ENDS = "DEVICES#window-ends"
 RETAINED = "REFERRALS#retained"
+REFERRAL_CHANGES = "REFERRALS#changes"
 PARTNER_REFERRALS_INDEX = "gsi2"
+CHANGES_INDEX = "gsi3"
 
 
 def partner_referrals(partner_id: str) -> str:
@@ -63,6 +72,14 @@ POLICIES: dict[str, tuple[type[BaseModel], BaseModel]] = {
     "eligibility": (EligibilityRules, DEFAULT_ELIGIBILITY_RULES),
     "matching": (MatchingPolicy, DEFAULT_MATCHING_POLICY),
 }
+
+
+def _waiting_entry(item: dict[str, Any]) -> WaitingReferral:
+    """A waiting referral's item (or its copy in `gsi3`) as the waiting pool keeps it."""
+    created_at = datetime.fromisoformat(item["created_at"])
+    return WaitingReferral(item["referral_id"], item["territory"], int(item["priority"]), created_at,
+                           created_at.isoformat(), Requirements.model_validate(item["needs"]["requirements"]),
+                           tuple(item.get("declined_device_ids") or ()))
 
 
 def index_time(at: datetime) -> str:
@@ -99,7 +116,10 @@ class AllocationRepository:
         if isinstance(aggregate, Referral):
             item = {"pk": f"REFERRAL#{aggregate.referral_id}", "sk": "REFERRAL", **body,
                     "gsi2pk": partner_referrals(aggregate.partner_id),
-                    "gsi2sk": f"REFERRAL#{index_time(aggregate.created_at)}#{aggregate.referral_id}"}
+                    "gsi2sk": f"REFERRAL#{index_time(aggregate.created_at)}#{aggregate.referral_id}",
+                    # the writer's clock: readers of the changes look back a margin for clocks and the index's lag
+                    "gsi3pk": REFERRAL_CHANGES,
+                    "gsi3sk": f"{index_time(datetime.now(timezone.utc))}#{aggregate.referral_id}"}
             if aggregate.status is ReferralStatus.WAITING:
                 item |= {"gsi1pk": WAITING, "gsi1sk": f"{index_time(aggregate.created_at)}#{aggregate.referral_id}"}
             elif aggregate.status in CLOSED_STATUSES and aggregate.forgotten_at is None:
@@ -197,6 +217,19 @@ class AllocationRepository:
     def waiting_referrals(self) -> list[Referral]:
         """Every waiting referral, in fairness-index order (all pages)."""
         return [Referral.model_validate(i) for i in self.reader.query(WAITING, index="gsi1")]
+
+    def waiting_in_line(self) -> Iterator[WaitingReferral]:
+        """What matching reads of every waiting referral, in fairness order, a page at a time."""
+        for page in self.reader.query_pages(WAITING, index="gsi1"):
+            yield from map(_waiting_entry, page)
+
+    def referral_changes(self, since: datetime) -> Iterator[tuple[str, WaitingReferral | None]]:
+        """Each referral written since `since` (the writers' clocks), oldest write first: its id,
+        and what matching reads of it if it waits (None if it left the line)."""
+        for page in self.reader.query_pages(REFERRAL_CHANGES, index=CHANGES_INDEX, sk_after=index_time(since)):
+            for item in page:
+                waiting = item["status"] == ReferralStatus.WAITING.value
+                yield item["referral_id"], _waiting_entry(item) if waiting else None
 
     def referrals_of_partner(self, partner_id: str, status: ReferralStatus | None = None, *,
                              cursor: str | None = None, limit: int) -> Page:

@@ -4,9 +4,10 @@ Reading every waiting referral for each ready device costs a request per megabyt
 (about 100 at 100,000 referrals) and seconds of processor. A function instead reads the pool
 whole when it starts and then every `FULL_READ_EVERY`; before each use in between, it reads only
 the referrals written since its last look (index `gsi3`, by time of write), looking back
-`CHANGES_OVERLAP` for the writers' clocks and the index's lag. A matching then costs a bounded
-number of requests whatever the pool's size: one `Query` of the changes (a page per megabyte
-written meanwhile), the device, the chosen referral read again, the reservation.
+`CHANGES_OVERLAP` for the writers' clocks and the index's lag (a write already applied is not
+applied again). A matching then costs a bounded number of requests whatever the pool's size:
+one `Query` of the changes (a page per megabyte written since the last look and in the overlap
+before it), the device, the chosen referral read again, the reservation.
 
 A pool that missed a change never reserves wrongly: the chosen referral is read again before its
 reservation (`reservations._chosen_as_read`), and a referral that left the line meanwhile only
@@ -24,7 +25,7 @@ from allocation.adapters.repository import AllocationRepository
 from allocation.domain.waiting_pool import WaitingPool, WaitingReferral
 
 FULL_READ_EVERY = timedelta(minutes=15)
-CHANGES_OVERLAP = timedelta(seconds=30)
+CHANGES_OVERLAP = timedelta(seconds=10)
 
 Declined = dict[str, list[WaitingReferral]]
 """Per device, the waiting referrals that declined it (they are never offered it again)."""
@@ -36,6 +37,7 @@ class KeptPool:
     declined: Declined = field(default_factory=lambda: defaultdict(list))
     looked_at: datetime | None = None  # wall clock when the last read began
     read_whole_at: datetime | None = None
+    applied: dict[str, datetime] = field(default_factory=dict)  # writes applied, while the overlap may read them again
 
     def current(self, repository: AllocationRepository) -> tuple[WaitingPool, Declined]:
         started = datetime.now(timezone.utc)
@@ -46,10 +48,17 @@ class KeptPool:
                 for device_id in referral.declined_device_ids:
                     self.declined[device_id].append(referral)
             self.read_whole_at = started
+            self.applied.clear()
         else:
-            for referral_id, waiting in repository.referral_changes(self.looked_at - CHANGES_OVERLAP):
-                if self.pool.get(referral_id) != waiting:
-                    refresh(self.pool, self.declined, referral_id, waiting)
+            since = self.looked_at - CHANGES_OVERLAP
+            self.applied = {written: at for written, at in self.applied.items() if at >= since}
+            for change in repository.referral_changes(since):
+                if change.written in self.applied:
+                    continue
+                self.applied[change.written] = started
+                waiting = change.waiting()
+                if self.pool.get(change.referral_id) != waiting:
+                    refresh(self.pool, self.declined, change.referral_id, waiting)
         self.looked_at = started
         return self.pool, self.declined
 

@@ -74,6 +74,20 @@ POLICIES: dict[str, tuple[type[BaseModel], BaseModel]] = {
 }
 
 
+@dataclass(frozen=True)
+class ReferralChange:
+    """A referral's write, as index `gsi3` holds it."""
+
+    written: str
+    """When (the writer's clock) and which referral: unique per write."""
+    referral_id: str
+    item: dict[str, Any]
+
+    def waiting(self) -> WaitingReferral | None:
+        """What matching reads of the referral, if the write left it waiting; None if it left the line."""
+        return _waiting_entry(self.item) if self.item["status"] == ReferralStatus.WAITING.value else None
+
+
 def _waiting_entry(item: dict[str, Any]) -> WaitingReferral:
     """A waiting referral's item (or its copy in `gsi3`) as the waiting pool keeps it."""
     created_at = datetime.fromisoformat(item["created_at"])
@@ -223,13 +237,11 @@ class AllocationRepository:
         for page in self.reader.query_pages(WAITING, index="gsi1"):
             yield from map(_waiting_entry, page)
 
-    def referral_changes(self, since: datetime) -> Iterator[tuple[str, WaitingReferral | None]]:
-        """Each referral written since `since` (the writers' clocks), oldest write first: its id,
-        and what matching reads of it if it waits (None if it left the line)."""
+    def referral_changes(self, since: datetime) -> Iterator[ReferralChange]:
+        """Each referral written since `since` (the writers' clocks), oldest write first."""
         for page in self.reader.query_pages(REFERRAL_CHANGES, index=CHANGES_INDEX, sk_after=index_time(since)):
             for item in page:
-                waiting = item["status"] == ReferralStatus.WAITING.value
-                yield item["referral_id"], _waiting_entry(item) if waiting else None
+                yield ReferralChange(item["gsi3sk"], item["referral_id"], item)
 
     def referrals_of_partner(self, partner_id: str, status: ReferralStatus | None = None, *,
                              cursor: str | None = None, limit: int) -> Page:

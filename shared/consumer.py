@@ -25,7 +25,6 @@ from functools import lru_cache
 from typing import Any, Callable, Iterable
 
 import boto3
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 from pydantic import ValidationError
@@ -34,6 +33,7 @@ from shared.dead_letters import dead_letter_on_last_delivery, identify_bus_event
 from shared.events import DomainEvent, EventEnvelope, contract_for, open_envelope
 from shared.idempotency import IDEMPOTENCY_WINDOW_SECONDS, persistence_layer
 from shared.observability import counted, logger, without_values
+from shared.sqs_batch import process_sqs_batch
 
 EventHandler = Callable[[DomainEvent, EventEnvelope], None]
 
@@ -73,7 +73,6 @@ class EventConsumer:
             expires_after_seconds=IDEMPOTENCY_WINDOW_SECONDS,
         )
         self._handle_once: Callable[..., Any] | None = None
-        self._processor = BatchProcessor(event_type=EventType.SQS)
         self._handle_or_dead_letter = dead_letter_on_last_delivery(self.handle_record, identify_bus_event)
 
     @property
@@ -134,6 +133,4 @@ class EventConsumer:
 
     def lambda_handler(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
         self._idempotency_config.register_lambda_context(context)
-        return process_partial_response(
-            event=event, record_handler=self._handle_or_dead_letter, processor=self._processor, context=context
-        )
+        return process_sqs_batch(event, self._handle_or_dead_letter)

@@ -10,6 +10,7 @@ folders are read-only, so without it every cold start compiles every module it i
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import io
 import json
@@ -51,7 +52,7 @@ def build_layers(python: str = sys.executable) -> None:
     """Third-party dependencies (rebuilt only when requirements/layer.txt changes) and `shared/`."""
     deps = LAYERS / "dependencies"
     stamp = deps / ".requirements.sha256"
-    wanted = hashlib.sha256(LAYER_REQUIREMENTS.read_bytes()).hexdigest()
+    wanted = hashlib.sha256(LAYER_REQUIREMENTS.read_bytes() + LAZY_PACKAGES_VERSION).hexdigest()
     if not stamp.exists() or stamp.read_text() != wanted:
         shutil.rmtree(deps, ignore_errors=True)
         subprocess.run(
@@ -59,10 +60,66 @@ def build_layers(python: str = sys.executable) -> None:
              "--target", str(deps / "python"), "-r", str(LAYER_REQUIREMENTS)],
             check=True,
         )
+        for package in LAZY_PACKAGES:
+            make_lazy(deps / "python", package)
         stamp.write_text(wanted)
     shared = LAYERS / "shared" / "python" / "shared"
     shutil.rmtree(shared.parent, ignore_errors=True)
     shutil.copytree(ROOT / "shared", shared, ignore=shutil.ignore_patterns(*_SKIPPED))
+
+
+# Packages whose `__init__` imports every submodule's names although a function uses one or two:
+# Powertools' event_handler imports all its resolvers (AppSync's imports asyncio, ~30 ms of each
+# cold start), its batch utility the asynchronous processor (asyncio again), its data classes
+# thirty kinds of events. In the layer, their `__init__` is rewritten to import each name on first use.
+LAZY_PACKAGES = ("aws_lambda_powertools.event_handler", "aws_lambda_powertools.utilities.batch",
+                 "aws_lambda_powertools.utilities.data_classes", "aws_lambda_powertools.utilities.idempotency")
+LAZY_PACKAGES_VERSION = b"lazy-init-3"  # part of the layer's stamp: a change here rebuilds it
+
+_LAZY_INIT = '''"""{doc}
+
+Rewritten by the layer build (devtools/localcloud/package.py, `make_lazy`): each name below is
+imported from its submodule on first use instead of all of them with the package."""
+
+import importlib
+
+_SUBMODULE_OF = {where!r}
+__all__ = {names!r}
+
+
+def __getattr__(name):
+    submodule, original = _SUBMODULE_OF.get(name, (None, None))
+    if submodule is None:
+        raise AttributeError(f"module {{__name__!r}} has no attribute {{name!r}}")
+    value = getattr(importlib.import_module(submodule), original)
+    globals()[name] = value
+    return value
+'''
+
+
+def make_lazy(site: Path, package: str) -> None:
+    """Rewrite `package`'s `__init__.py` under `site` so that its names are imported on first use.
+
+    Refuses (raises) an `__init__` that does anything but import names from submodules and list
+    them: a new release that does more must be looked at before it is made lazy."""
+    init = site.joinpath(*package.split("."), "__init__.py")
+    tree = ast.parse(init.read_text())
+    where: dict[str, tuple[str, str]] = {}  # name in the package -> (submodule, name there)
+    names: list[str] = []
+    for node in tree.body:
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+            continue  # the docstring
+        module = None
+        if isinstance(node, ast.ImportFrom) and node.module:
+            module = f"{package}.{node.module}" if node.level == 1 else node.module if node.level == 0 else None
+        if module and module.startswith(package + ".") and all(alias.name != "*" for alias in node.names):
+            where.update({alias.asname or alias.name: (module, alias.name) for alias in node.names})
+        elif isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == ["__all__"]:
+            names = list(ast.literal_eval(node.value))
+        else:
+            raise RuntimeError(f"{init}: line {node.lineno} is not a submodule import: cannot make it lazy")
+    init.write_text(_LAZY_INIT.format(doc=(ast.get_docstring(tree) or package).strip(), where=where,
+                                      names=names or sorted(where)))
 
 
 def _packaged_files(folder: Path) -> list[Path]:

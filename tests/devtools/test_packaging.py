@@ -112,3 +112,41 @@ def test_a_big_folder_zipped_once_is_taken_from_disk_by_the_next_run_until_a_fil
     changed = zip_folder(folder)
     assert zipfile.ZipFile(BytesIO(changed)).read("lib.py") == b"VALUE = 22\n"
     assert len(list((tmp_path / "zips").glob("dependencies-*.zip"))) == 1  # the stale one is gone
+
+
+def _package_with_two_submodules(site):
+    pkg = site / "toolkit" / "handlers"
+    pkg.mkdir(parents=True)
+    (site / "toolkit" / "__init__.py").write_text("")
+    (pkg / "__init__.py").write_text('"""Handlers."""\n\nfrom toolkit.handlers.http import HttpHandler\n'
+                                     'from toolkit.handlers.heavy import HeavyHandler as Heavy\n'
+                                     'from .kinds import JSON\n\n'
+                                     '__all__ = ["HttpHandler", "Heavy", "JSON"]\n')
+    (pkg / "http.py").write_text("class HttpHandler:\n    pass\n")
+    (pkg / "heavy.py").write_text("import json  # stands for an expensive import\n\nclass HeavyHandler:\n    pass\n")
+    (pkg / "kinds.py").write_text("JSON = 'application/json'\n")
+
+
+def test_a_lazy_package_imports_only_the_submodule_whose_name_is_used(tmp_path):
+    _package_with_two_submodules(tmp_path)
+    package.make_lazy(tmp_path, "toolkit.handlers")
+    script = ("import sys\n"
+              "from toolkit.handlers import HttpHandler\n"
+              "from toolkit.handlers import kinds\n"  # a submodule, imported by name as before
+              "import toolkit.handlers as handlers\n"
+              "assert 'toolkit.handlers.heavy' not in sys.modules, 'imported with the package'\n"
+              "assert handlers.Heavy.__name__ == 'HeavyHandler' and kinds.JSON == 'application/json'\n"
+              "assert sorted(handlers.__all__) == ['Heavy', 'HttpHandler', 'JSON'] and handlers.JSON == kinds.JSON\n"
+              "print('toolkit.handlers.heavy' in sys.modules)\n")
+    run = subprocess.run([sys.executable, "-B", "-c", script], cwd=tmp_path, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "True"  # imported once its name was asked for
+
+
+def test_a_package_whose_init_does_more_than_import_is_not_made_lazy(tmp_path):
+    _package_with_two_submodules(tmp_path)
+    init = tmp_path / "toolkit" / "handlers" / "__init__.py"
+    init.write_text(init.read_text() + "REGISTRY = {}\n")
+    with pytest.raises(RuntimeError, match="not a submodule import"):
+        package.make_lazy(tmp_path, "toolkit.handlers")
+    assert "REGISTRY" in init.read_text()  # left as it was

@@ -13,11 +13,11 @@ import json
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from shared.dead_letters import dead_letter_on_last_delivery
 from shared.observability import entry_point, logger
+from shared.sqs_batch import process_sqs_batch
 
 from intake.adapters.repository import IntakeRepository
 from intake.domain.imports import ImportChunk
@@ -25,7 +25,6 @@ from intake.imports import register_chunk
 
 # One repository per warm function; its boto3 client is made on first use.
 repository = functools.cache(IntakeRepository)
-_processor = BatchProcessor(event_type=EventType.SQS)
 
 
 def handle_record(record: SQSRecord) -> None:
@@ -49,5 +48,4 @@ _handle_or_dead_letter = dead_letter_on_last_delivery(handle_record, identify_ch
 
 @entry_point
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return process_partial_response(event=event, record_handler=_handle_or_dead_letter, processor=_processor,
-                                    context=context)
+    return process_sqs_batch(event, _handle_or_dead_letter)

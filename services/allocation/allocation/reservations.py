@@ -45,9 +45,9 @@ from allocation.domain.matching import (
     territory_window_ends_at,
 )
 from allocation.domain.needs import FunctionalFacts
-from allocation.kept_pool import Declined, forget_kept_pools, kept_pool, refresh
 from allocation.domain.referrals import OPEN_STATUSES, Referral, ReferralRequest, ReferralStatus
 from allocation.domain.reservation import ReleaseReason, Reservation, ReservationStatus
+from allocation.kept_pool import Declined, forget_kept_pools, kept_pool, refresh
 
 MATCH_ATTEMPTS = 5
 """Tries of a use case whose write lost a race, besides one per candidate another writer may take."""
@@ -106,8 +106,9 @@ def _chosen_as_read(pool: WaitingPool, declined: Declined, repository: Allocatio
     pool was read (the pool then holds it as it is now, and the device is matched again)."""
     chosen = match.referral
     referral = repository.get_referral(chosen.referral_id)
-    if _as_waiting(referral) != chosen:
-        refresh(pool, declined, chosen.referral_id, _as_waiting(referral))
+    waiting = _as_waiting(referral)
+    if waiting != chosen:
+        refresh(pool, declined, chosen.referral_id, waiting)
         raise ConcurrencyConflict(f"referral {chosen.referral_id} changed since the waiting pool was read")
     return Match(match.device, referral, match.explanation)
 

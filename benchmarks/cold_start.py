@@ -33,8 +33,9 @@ TIMED_IMPORT = ("import time; started = time.perf_counter(); {statement}; "
 REFERENCE = 'import boto3; boto3.client("dynamodb")'
 
 
-def functions(template: dict) -> dict[str, tuple[str, str, dict[str, str]]]:
-    """Logical id → (code folder, handler module, environment with placeholder values)."""
+def functions(template: dict) -> dict[str, tuple[str, str, dict[str, str], list[str]]]:
+    """Logical id → (code folder, handler module, environment with placeholder values, the
+    folders of its layers under .build/layers, in the order Lambda stacks them)."""
     found = {}
     defaults = {name: str(p["Default"]) for name, p in template.get("Parameters", {}).items() if "Default" in p}
 
@@ -45,14 +46,19 @@ def functions(template: dict) -> dict[str, tuple[str, str, dict[str, str]]]:
             return defaults[given["Ref"]]
         return f"placeholder-{key.lower()}"
 
-    common = template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
+    globals_ = template.get("Globals", {}).get("Function", {})
+    common = globals_.get("Environment", {}).get("Variables", {})
+    layer_folders = {name: Path(r["Properties"]["ContentUri"]).name for name, r in template["Resources"].items()
+                     if r["Type"] == "AWS::Serverless::LayerVersion"}
     for name, resource in template["Resources"].items():
         if resource["Type"] != "AWS::Serverless::Function":
             continue
         properties = resource["Properties"]
         variables = {**common, **properties.get("Environment", {}).get("Variables", {})}
         environment = {key: value(key, given) for key, given in variables.items()}
-        found[name] = (properties["CodeUri"], properties["Handler"].rsplit(".", 1)[0], environment)
+        # SAM appends a function's own Layers to the Globals' ones.
+        layers = [layer_folders[ref["Ref"]] for ref in globals_.get("Layers", []) + properties.get("Layers", [])]
+        found[name] = (properties["CodeUri"], properties["Handler"].rsplit(".", 1)[0], environment, layers)
     return found
 
 
@@ -62,10 +68,10 @@ def extract(body: bytes, into: Path) -> Path:
     return into
 
 
-def lay_out(root: Path, folders: set[str], *, bytecode: bool) -> dict[str, Path]:
-    """Every zip a deploy ships, extracted under root: 'dependencies', 'shared' and each CodeUri."""
+def lay_out(root: Path, folders: set[str], layers: set[str], *, bytecode: bool) -> dict[str, Path]:
+    """Every zip a deploy ships, extracted under root: each layer's folder and each CodeUri."""
     zipped = {}
-    for name in ("dependencies", "shared"):
+    for name in layers:
         zipped[name] = package.zip_folder(LAYERS / name, bytecode=bytecode)
     for folder in folders:
         zipped[folder] = package.zip_folder(ROOT / folder, bytecode=bytecode)
@@ -96,17 +102,21 @@ def main() -> None:
     every = functions(package.load_template())
     chosen = {k: v for k, v in every.items() if not args.only or k == args.only}
     with tempfile.TemporaryDirectory() as scratch:
+        every_layer = {layer for _, _, _, layers in chosen.values() for layer in layers}
         layouts = {shipped: lay_out(Path(scratch) / ("with" if shipped else "without"),
-                                    {code for code, _, _ in chosen.values()}, bytecode=shipped)
+                                    {code for code, _, _, _ in chosen.values()}, every_layer, bytecode=shipped)
                    for shipped in (True, False)}
         times: dict[tuple[str, bool], list[float]] = {}
         for round_number in range(args.rounds):
             print(f"round {round_number + 1}/{args.rounds}", file=sys.stderr, flush=True)
             for shipped, layout in layouts.items():
-                layers = [layout["dependencies"] / "python", layout["shared"] / "python"]
-                times.setdefault(("reference", shipped), []).append(timed(python, REFERENCE, layers, {}))
-                for name, (code, module, environment) in chosen.items():
-                    paths = [layout[code], *layers]
+                # The reference imports boto3 from the same paths as the functions that have
+                # only the two common layers.
+                common = [layout["dependencies"] / "python", layout["shared"] / "python"]
+                times.setdefault(("reference", shipped), []).append(timed(python, REFERENCE, common, {}))
+                for name, (code, module, environment, layers) in chosen.items():
+                    # Lambda unpacks every layer into one /opt/python: none of ours overlap.
+                    paths = [layout[code], *(layout[layer] / "python" for layer in layers)]
                     times.setdefault((name, shipped), []).append(timed(python, f"import {module}", paths, environment))
     median = {key: statistics.median(values) for key, values in times.items()}
     print(f"\nmedians over {args.rounds} rounds; reference: {REFERENCE}")

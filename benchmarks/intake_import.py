@@ -25,6 +25,9 @@ import statistics
 import time
 import uuid
 
+from collections import Counter
+
+from benchmarks.cpu_meter import CpuMeter
 from benchmarks.local_cloud import aws_requests_so_far
 from benchmarks.raw_capacity import create_probe_resources, requests_per_second
 from devtools import thin_path
@@ -61,15 +64,20 @@ def main(rows: int = 3800, probe: bool = False) -> None:
         lot = partners.expect(201, "POST", "/intake/lots", "donor", {"expected_count": rows, "pickup_site": "Rennes"})
         generated = departement_inventory(rows, run_tag=uuid.uuid4().hex[:2].upper())
         before_work_orders = count_work_orders(dynamodb, refurb_table)
-        raw_rates = []
+        raw_rates, raw_cpu = [], []
+        emulator_cpu = CpuMeter(emulator.process.pid)
         if probe:
             probe_table, probe_queue = create_probe_resources(session)
+            emulator_cpu.start()
             raw_rates.append(requests_per_second(session, probe_table, probe_queue))
+            raw_cpu.append(emulator_cpu.stop())
         time.sleep(2)  # the set-up's closing log lines
-        baseline, baseline_operations = aws_requests_so_far(logs)
+        baseline_invocations = Counter()
+        baseline, baseline_operations = aws_requests_so_far(logs, baseline_invocations)
 
         importer = Importer(base_url, "dev-warehouse-key", out=io.StringIO())
         started = time.monotonic()
+        emulator_cpu.start()
         job = importer.upload(generated.content, lot["lot_id"])
         report_seconds = time.monotonic() - started
         print(f"{rows:,} rows, {len(generated.content):,} bytes: {job['counts']['accepted']:,} accepted, "
@@ -89,19 +97,30 @@ def main(rows: int = 3800, probe: bool = False) -> None:
         thin_path.wait_for(lambda: count_work_orders(dynamodb, refurb_table) >= target,
                            "a work order for every registered device", timeout=1800, interval=1)
         work_orders_seconds = time.monotonic() - started
+        pipeline_cpu = emulator_cpu.stop()
         print(f"a work order open in refurb for every device:    {work_orders_seconds:6.1f} s")
 
         time.sleep(5)  # let the last invocations write their closing log line
-        totals, operations = aws_requests_so_far(logs)
+        invocations = Counter()
+        totals, operations = aws_requests_so_far(logs, invocations)
         delta, operations = totals - baseline, operations - baseline_operations
+        invocations -= baseline_invocations
         polls = delta.pop("GET polls", 0)
         devices = done["counts"]["registered"]
         print(f"\nAWS requests made by the functions: {sum(delta.values()):,} "
               f"({sum(delta.values()) / devices:.1f} per device; +{polls:,} by the benchmark's GET polls)")
         print("  by function: " + ", ".join(f"{k} {v:,}" for k, v in sorted(delta.items())))
         print("  by operation: " + ", ".join(f"{k} {v:,}" for k, v in sorted(operations.items())))
+        # A consumer gets one message a device: devices / invocations is its mean batch.
+        print(f"invocations: {sum(invocations.values()):,}: " + ", ".join(
+            f"{k} {v:,} ({devices / v:.1f} devices each)" for k, v in sorted(invocations.items())))
+        print(f"processors from the upload to the last work order: {pipeline_cpu.describe()}")
         if probe:
+            emulator_cpu.start()
             raw_rates.append(requests_per_second(session, probe_table, probe_queue))
+            raw_cpu.append(emulator_cpu.stop())
+            print("processors during the raw capacity probes (its 8 clients included): "
+                  + "; ".join(use.describe() for use in raw_cpu))
             pipeline_rate, raw_rate = sum(delta.values()) / work_orders_seconds, statistics.mean(raw_rates)
             print(f"\npipeline: {pipeline_rate:.0f} AWS requests/s from the upload to the last work order "
                   f"({devices / work_orders_seconds:.1f} devices/s)")

@@ -29,6 +29,13 @@ from samtranslator.yaml_helper import yaml_parse
 from devtools.localcloud.paths import BUILD, LAYERS, ROOT, TEMPLATE
 
 LAYER_REQUIREMENTS = ROOT / "requirements" / "layer.txt"
+# The layers only some functions are given (template.yaml): layer name → its requirements.
+# Installed without dependencies, on top of the dependencies layer every function has.
+OPTIONAL_LAYERS = {
+    "documents": ROOT / "requirements" / "layer-documents.txt",
+    "tokens": ROOT / "requirements" / "layer-tokens.txt",
+    "pages": ROOT / "requirements" / "layer-pages.txt",
+}
 _FIXED_TIME = (2020, 1, 1, 0, 0, 0)
 _SKIPPED = {"__pycache__", ".pytest_cache", "tests"}
 # The template's Runtime (python3.12): bytecode is only valid for the Python that wrote it.
@@ -49,23 +56,32 @@ for source, target, shown in json.load(sys.stdin):
 
 
 def build_layers(python: str = sys.executable) -> None:
-    """Third-party dependencies (rebuilt only when requirements/layer.txt changes) and `shared/`."""
-    deps = LAYERS / "dependencies"
-    stamp = deps / ".requirements.sha256"
-    wanted = hashlib.sha256(LAYER_REQUIREMENTS.read_bytes() + LAZY_PACKAGES_VERSION).hexdigest()
-    if not stamp.exists() or stamp.read_text() != wanted:
-        shutil.rmtree(deps, ignore_errors=True)
-        subprocess.run(
-            [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile",
-             "--target", str(deps / "python"), "-r", str(LAYER_REQUIREMENTS)],
-            check=True,
-        )
-        for package in LAZY_PACKAGES:
-            make_lazy(deps / "python", package)
-        stamp.write_text(wanted)
+    """Third-party layers (each rebuilt only when its requirements change) and `shared/`."""
+    _install_layer(python, LAYERS / "dependencies", LAYER_REQUIREMENTS, lazy=True)
+    for name, requirements in OPTIONAL_LAYERS.items():
+        _install_layer(python, LAYERS / name, requirements, lazy=False)
     shared = LAYERS / "shared" / "python" / "shared"
     shutil.rmtree(shared.parent, ignore_errors=True)
     shutil.copytree(ROOT / "shared", shared, ignore=shutil.ignore_patterns(*_SKIPPED))
+
+
+def _install_layer(python: str, folder: Path, requirements: Path, *, lazy: bool) -> None:
+    stamp = folder / ".requirements.sha256"
+    wanted = hashlib.sha256(requirements.read_bytes() + (LAZY_PACKAGES_VERSION if lazy else b"")).hexdigest()
+    if stamp.exists() and stamp.read_text() == wanted:
+        return
+    shutil.rmtree(folder, ignore_errors=True)
+    # The optional layers list every package they need: without --no-deps pip would copy the
+    # dependencies layer's (typing_extensions, ...) into them again.
+    subprocess.run(
+        [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile",
+         *([] if lazy else ["--no-deps"]), "--target", str(folder / "python"), "-r", str(requirements)],
+        check=True,
+    )
+    if lazy:
+        for package in LAZY_PACKAGES:
+            make_lazy(folder / "python", package)
+    stamp.write_text(wanted)
 
 
 # Packages whose `__init__` imports every submodule's names although a function uses one or two:

@@ -19,10 +19,12 @@ def test_a_timed_import_finds_shared_in_the_paths_given_not_in_the_current_folde
     assert milliseconds >= 0
 
 
-def test_the_functions_of_the_template_are_measured_with_their_parameters_defaults():
+def test_the_functions_of_the_template_are_measured_with_their_parameters_defaults_and_layers():
     every = cold_start.functions(cold_start.package.load_template())
     assert "IntakeApiFunction" in every and "PartnerAuthorizerFunction" in every
-    code, module, environment = every["PartnerAuthorizerFunction"]
+    code, module, environment, layers = every["PartnerAuthorizerFunction"]
     assert (code, module) == ("gateway", "partner_authorizer")
+    assert layers == ["dependencies", "shared", "tokens"]  # the Globals' two, then its own
+    assert every["RefurbConsumerFunction"][3] == ["dependencies", "shared"]
     assert all(isinstance(value, str) for value in environment.values())
     assert os.sep not in module

@@ -24,35 +24,6 @@ def _room(name: str) -> str | None:
     return next((r for r in ROOMS if name.startswith(r)), None)
 
 
-class _NoManagedPolicies:
-    def load(self):
-        return {}
-
-
-@pytest.fixture(scope="module")
-def sam_template() -> dict:
-    return yaml_parse(TEMPLATE.read_text())
-
-
-@pytest.fixture(scope="module")
-def cloudformation(sam_template, monkeypatch_module) -> dict:
-    """The template as AWS would see it after the SAM transform, done offline."""
-    monkeypatch_module.setenv("AWS_DEFAULT_REGION", "eu-west-3")
-    packaged = json.loads(json.dumps(sam_template))
-    for resource in packaged["Resources"].values():
-        if resource["Type"] == "AWS::Serverless::Function":
-            resource["Properties"]["CodeUri"] = "s3://artifacts/code.zip"
-        elif resource["Type"] == "AWS::Serverless::LayerVersion":
-            resource["Properties"]["ContentUri"] = "s3://artifacts/layer.zip"
-    return transform(packaged, {}, _NoManagedPolicies())
-
-
-@pytest.fixture(scope="module")
-def monkeypatch_module():
-    with pytest.MonkeyPatch.context() as patch:
-        yield patch
-
-
 def test_cfn_lint_reports_no_error():
     lint = Path(sys.executable).parent / "cfn-lint"
     result = subprocess.run([str(lint), str(TEMPLATE)], capture_output=True, text=True, cwd=ROOT)

@@ -10,7 +10,7 @@ from typing import Any
 
 import boto3
 from boto3.dynamodb.conditions import ConditionExpressionBuilder, Key
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from boto3.dynamodb.types import Binary, TypeDeserializer, TypeSerializer
 
 from shared.observability import counted
 
@@ -32,7 +32,7 @@ def _storable(value: Any) -> Any:
         return {k: _storable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_storable(v) for v in value]
-    if value is None or isinstance(value, (str, int, Decimal, bool, bytes, set)):
+    if value is None or isinstance(value, (str, int, Decimal, bool, bytes, Binary, set)):
         return value
     return str(value)  # dates, enums: stored as their text
 

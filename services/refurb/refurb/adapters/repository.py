@@ -10,6 +10,10 @@ Queues: gsi1pk `QUEUE#<workshop id>` (or `QUEUE#UNASSIGNED`), gsi1sk
 `<open|closed>#<status>#<opened at>#<device>`, so a queue lists open orders by default and
 filters by status with a key prefix. The index holds keys only: a step that does not move an
 order in its queue does not write the index, and a page reads its orders by key.
+
+A work order's reports, specs and history are stored compressed in one attribute
+(`shared/packed.py`, REPORTS): they are most of its 3 KB, rewritten at every step, and only
+ever read with the order. Its ids, status and dates stay plain.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from typing import Any
 from shared.dynamo import TableReader, deserialize, serialize
 from shared.events import EventEnvelope
 from shared.outbox import UnitOfWork
+from shared.packed import pack, unpack
 from shared.paging import DEFAULT_LIMIT, InvalidCursor, KeyRange, Page, decode_cursor, encode_cursor, query_page
 
 from refurb.domain.figures import ClosedOrder
@@ -34,6 +39,9 @@ UNASSIGNED = "UNASSIGNED"
 WORKSHOPS_PK = "WORKSHOPS"
 RULES_PK = "GRADING_RULES"
 OPEN_STATUSES = tuple(status for status in WorkOrderStatus if status.is_open)
+# What a work order keeps compressed: what the steps recorded, read only with the order.
+REPORTS = ("declared_specs", "specs", "diagnosis", "functions", "erasures", "certificate", "repairs",
+           "installation", "grade", "scrap", "claims", "history")
 # Where an open order sits in its queue: `<opened at, ISO>#<device id>`.
 _QUEUE_POSITION = re.compile(r"[0-9][0-9T:.+-]*#[A-Za-z0-9._:-]+")
 
@@ -69,7 +77,7 @@ class RefurbRepository:
 
     def get(self, device_id: str) -> WorkOrder | None:
         item = self.reader.get(f"WORKORDER#{device_id}", "WORKORDER")
-        return WorkOrder.model_validate(item) if item else None
+        return WorkOrder.model_validate(unpack(item)) if item else None
 
     def queue(self, workshop_id: str | None, status: WorkOrderStatus | None = None, *,
               cursor: str | None = None, limit: int = DEFAULT_LIMIT) -> Page:
@@ -82,7 +90,7 @@ class RefurbRepository:
             where = KeyRange.of_index(partition, f"{_phase(status)}#{status.value}#")
             page = query_page(self.reader.client, self.table_name, where, cursor=cursor, limit=limit,
                               forward=status.is_open)
-        orders = [WorkOrder.model_validate(item) for item in
+        orders = [WorkOrder.model_validate(unpack(item)) for item in
                   self.reader.get_many([(entry["pk"], entry["sk"]) for entry in page.items], consistent=False)]
         # The index follows the table a moment later: an order that left this list meanwhile is not shown in it.
         still_listed = [order for order in orders if (order.workshop_id or UNASSIGNED) == (workshop_id or UNASSIGNED)
@@ -243,12 +251,12 @@ def _phase(status: WorkOrderStatus) -> str:
 
 
 def _order_item(order: WorkOrder) -> dict[str, Any]:
-    return {
+    return pack({
         "pk": f"WORKORDER#{order.device_id}", "sk": "WORKORDER",
         "gsi1pk": f"QUEUE#{order.workshop_id or UNASSIGNED}",
         "gsi1sk": f"{_phase(order.status)}#{order.status.value}#{order.opened_at.isoformat()}#{order.device_id}",
         **order.model_dump(mode="json", exclude={"version"}),
-    }
+    }, REPORTS)
 
 
 def _stored_rules(item: dict[str, Any]) -> StoredRuleSet:

@@ -12,6 +12,7 @@ from boto3.dynamodb.types import TypeDeserializer
 
 from shared import clock
 from devtools import thin_path
+from shared.packed import unpack
 from tests.localcloud.cloud import LocalCloud, eventually
 
 PATIENCE = 60.0
@@ -27,7 +28,9 @@ def sales_reservation(cloud: LocalCloud, device_id: str, reservation_id: str) ->
 
 def allocation_items_naming(cloud: LocalCloud, text: str) -> list[dict]:
     items = cloud.client("dynamodb").scan(TableName=cloud.outputs["AllocationTableName"])["Items"]
-    return [i for i in items if text in json.dumps(i)]
+    # A reservation's explanation is stored compressed (shared/packed.py): read it opened.
+    opened = [unpack({k: _deserializer.deserialize(v) for k, v in i.items()}) for i in items]
+    return [i for i in opened if text in json.dumps(i, default=str)]
 
 
 def figures(cloud: LocalCloud) -> dict:

@@ -32,6 +32,7 @@ from shared.events.refurb import (
 )
 from shared.events.sales import DeviceHandedOver, DeviceSold, SaleCancelled, WarrantyClaimOpened
 from shared.events.vocabulary import DeviceSpecs, FunctionalSummary, Provenance
+from shared.packed import unpack
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -161,10 +162,11 @@ def create_people_pool(region: str = REGION) -> PeoplePool:
 
 
 def all_items(client, table: str = TABLE_NAME) -> list[dict[str, Any]]:
+    """Every item, its compressed part (shared/packed.py) opened: what a check of what is stored reads."""
     items, kwargs = [], {"TableName": table, "ConsistentRead": True}
     while True:
         response = client.scan(**kwargs)
-        items.extend({k: _deserializer.deserialize(v) for k, v in i.items()} for i in response["Items"])
+        items.extend(unpack({k: _deserializer.deserialize(v) for k, v in i.items()}) for i in response["Items"])
         if "LastEvaluatedKey" not in response:
             return items
         kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]

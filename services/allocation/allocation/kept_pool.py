@@ -17,6 +17,7 @@ explanation's counts of who was passed over; the overlap and the full reads boun
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -75,14 +76,22 @@ def refresh(pool: WaitingPool, declined: Declined, referral_id: str, waiting: Wa
             declined[device_id].append(waiting)
 
 
-_KEPT: dict[str, KeptPool] = {}
+# Per thread: a Lambda environment runs one invocation at a time on one thread, and a pool is
+# not safe to change from two at once; threads that stand for environments each keep their own.
+_KEPT = threading.local()
+
+
+def _kept() -> dict[str, KeptPool]:
+    if not hasattr(_KEPT, "pools"):
+        _KEPT.pools = {}
+    return _KEPT.pools
 
 
 def kept_pool(repository: AllocationRepository) -> tuple[WaitingPool, Declined]:
     """The waiting pool of the repository's table, as this function keeps it, brought up to date."""
-    return _KEPT.setdefault(repository.table_name, KeptPool()).current(repository)
+    return _kept().setdefault(repository.table_name, KeptPool()).current(repository)
 
 
 def forget_kept_pools() -> None:
     """Read every pool whole at its next use (a table was emptied or created again)."""
-    _KEPT.clear()
+    _kept().clear()

@@ -43,6 +43,7 @@ from pydantic import BaseModel
 from shared.dynamo import TableReader
 from shared.events import EventEnvelope
 from shared.outbox import ConcurrencyConflict, UnitOfWork
+from shared.packed import pack, unpack
 from shared.paging import KeyRange, Page, query_page
 
 from allocation.domain.devices import AvailableDevice, DeviceStatus
@@ -144,7 +145,9 @@ class AllocationRepository:
             if aggregate.status is DeviceStatus.AVAILABLE:
                 item |= {"gsi1pk": AVAILABLE, "gsi1sk": f"{index_time(aggregate.ready_at)}#{aggregate.device_id}"}
         elif isinstance(aggregate, Reservation):
-            item = {"pk": f"RESERVATION#{aggregate.reservation_id}", "sk": "RESERVATION", **body}
+            # The explanation is most of a reservation's bytes and only read with it.
+            item = pack({"pk": f"RESERVATION#{aggregate.reservation_id}", "sk": "RESERVATION", **body},
+                        ["explanation"])
             if aggregate.status is ReservationStatus.ACTIVE:
                 item |= {"gsi1pk": ACTIVE_RESERVATIONS,
                          "gsi1sk": f"{index_time(aggregate.held_until)}#{aggregate.reservation_id}"}
@@ -318,12 +321,12 @@ class AllocationRepository:
 
     def get_reservation(self, reservation_id: str) -> Reservation | None:
         item = self.reader.get(f"RESERVATION#{reservation_id}", "RESERVATION")
-        return Reservation.model_validate(item) if item else None
+        return Reservation.model_validate(unpack(item)) if item else None
 
     def reservations(self, reservation_ids: list[str]) -> dict[str, Reservation]:
         """Several reservations by id (those that exist)."""
         items = self.reader.get_many([(f"RESERVATION#{i}", "RESERVATION") for i in reservation_ids])
-        return {reservation.reservation_id: reservation for reservation in map(Reservation.model_validate, items)}
+        return {reservation.reservation_id: reservation for reservation in (Reservation.model_validate(unpack(i)) for i in items)}
 
     @staticmethod
     def reservation_link(reservation: Reservation) -> dict[str, Any]:
@@ -340,4 +343,4 @@ class AllocationRepository:
         """Active reservations whose hold ended by `now`, the oldest deadline first."""
         items = self.reader.query(ACTIVE_RESERVATIONS, index="gsi1", sk_between=("0", f"{index_time(now)}#~"),
                                   limit=limit)
-        return [Reservation.model_validate(i) for i in items]
+        return [Reservation.model_validate(unpack(i)) for i in items]

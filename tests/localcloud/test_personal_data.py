@@ -11,8 +11,11 @@ from __future__ import annotations
 import json
 import uuid
 
+from boto3.dynamodb.types import TypeDeserializer
+
 from shared import clock
 from devtools import thin_path
+from shared.packed import unpack
 from tests.localcloud.cloud import LocalCloud, eventually
 
 FIRST_NAME = "Zephirine"
@@ -20,6 +23,9 @@ FIRST_NAME = "Zephirine"
 SURNAME = {"intake": "Aubertot", "refurb": "Bellamyre", "sales": "Cassagnou", "allocation": "Dorlhiac"}
 TABLES = {"intake": "IntakeTableName", "refurb": "RefurbTableName", "sales": "SalesTableName",
           "allocation": "AllocationTableName"}
+
+
+_deserializer = TypeDeserializer()
 
 
 def accepted(service: str, about: str) -> str:
@@ -38,10 +44,11 @@ def expect_refused(cloud: LocalCloud, method: str, path: str, key: str, body: di
 
 
 def scan(cloud: LocalCloud, service: str) -> str:
+    """Every item of the service's table as text, its compressed part (shared/packed.py) opened."""
     dynamodb, items = cloud.client("dynamodb"), []
     for page in dynamodb.get_paginator("scan").paginate(TableName=cloud.outputs[TABLES[service]]):
-        items += page["Items"]
-    return json.dumps(items, ensure_ascii=False)
+        items += [unpack({k: _deserializer.deserialize(v) for k, v in item.items()}) for item in page["Items"]]
+    return json.dumps(items, ensure_ascii=False, default=str)
 
 
 DIAGNOSIS = {

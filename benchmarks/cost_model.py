@@ -150,12 +150,13 @@ def months_kept(item: dict, now: float) -> float:
     return min(STORAGE_MONTHS, max(0.0, (float(expires_at) - now) / SECONDS_PER_MONTH))
 
 
-def stored_byte_months_of_tables(dynamodb) -> tuple[int, float, Counter]:
+def stored_byte_months_of_tables(dynamodb) -> tuple[int, float, Counter, float]:
     """Bytes the system's tables hold (each item's size plus DynamoDB's 100 bytes of index, and
     the same again for each global secondary index's copy, as projected), the byte-months they
     bill for, each item over the time it is kept (an index copy without `expires_at`: 12 months),
-    and those byte-months by table and kind of item (`<table> <pk prefix>`, `<table> <index>`)."""
-    now, total, byte_months, by_kind = time.time(), 0, 0.0, Counter()
+    those byte-months by table and kind of item (`<table> <pk prefix>`, `<table> <index>`), and the
+    item-months (each item or index copy over the time it is kept, whatever its size)."""
+    now, total, byte_months, by_kind, item_months = time.time(), 0, 0.0, Counter(), 0.0
     for table in dynamodb.list_tables()["TableNames"]:
         indexes = dynamodb.describe_table(TableName=table)["Table"].get("GlobalSecondaryIndexes", [])
         for index in [None, *(i["IndexName"] for i in indexes)]:
@@ -165,9 +166,11 @@ def stored_byte_months_of_tables(dynamodb) -> tuple[int, float, Counter]:
                     size = item_size(item) + 100
                     total += size
                     byte_months += size * months_kept(item, now)
+                    if "PartnerKeys" not in table:  # a lower bound: the keys do not grow with devices
+                        item_months += months_kept(item, now)
                     kind = index or item.get("pk", {}).get("S", "keys").split("#")[0]
                     by_kind[f"{table} {kind}"] += size * months_kept(item, now)
-    return total, byte_months, by_kind
+    return total, byte_months, by_kind, item_months
 
 
 def is_poll(invocation: Invocation) -> bool:
@@ -197,6 +200,24 @@ def cost_usd(usage: Usage, devices: int, stored_byte_months_per_device: float = 
     }
 
 
+def floor_usd(usage: Usage, devices: int, item_months_per_device: float) -> dict[str, float]:
+    """The least the same requests could bill, however the items were shaped: every item under
+    1 KB and without an index copy (a write 1 unit, a transaction's item 2 and a transaction at
+    least 2 items, since one alone is sent as a single write), every read eventually consistent,
+    no log line of the functions' own (only Lambda's START, END and REPORT), each item kept stored
+    as its 100 bytes of DynamoDB's overhead alone, for as long as it is kept today. What
+    the path does (its HTTP requests, invocations, queue batches, events) is kept as measured."""
+    ops, least = usage.operations, Usage()
+    least.invocations, least.gb_seconds = usage.invocations, usage.gb_seconds
+    least.http_requests, least.consumer_batches = usage.http_requests, usage.consumer_batches
+    least.events_published, least.operations = usage.events_published, ops
+    least.write_units = (4 * ops["dynamodb.TransactWriteItems"] + ops["dynamodb.PutItem"]
+                         + ops["dynamodb.UpdateItem"] + ops["dynamodb.DeleteItem"])
+    least.read_units = 0.5 * (ops["dynamodb.GetItem"] + ops["dynamodb.Query"])
+    least.log_bytes = sum(usage.invocations.values()) * PLATFORM_LINES_BYTES
+    return cost_usd(least, devices, 100 * item_months_per_device)
+
+
 def main(devices: int = 5) -> None:
     emulator = Emulator(port=free_port())
     try:
@@ -219,7 +240,7 @@ def main(devices: int = 5) -> None:
             print(f"device {n + 1} of {devices} through the thin path", flush=True)
         time.sleep(3)  # the last invocations write their closing lines
         measured = invocations_since(logs, since_ms)
-        stored_bytes, stored_byte_months, stored_by_kind = stored_byte_months_of_tables(session.client("dynamodb"))
+        stored_bytes, stored_byte_months, stored_by_kind, item_months = stored_byte_months_of_tables(session.client("dynamodb"))
     finally:
         emulator.stop()
 
@@ -269,6 +290,10 @@ def main(devices: int = 5) -> None:
     else:
         print(f"  over the goal by {total - 1:.2f} EUR: even functions that took no time would leave "
               f"{total - compute:.2f} EUR")
+    floor_eur = {line: usd / devices * 10_000 / USD_PER_EUR for line, usd in floor_usd(lifecycle, devices, item_months / (devices + 1)).items()}
+    print(f"\nthe least the same path could bill (same requests; items under 1 KB, no index copy, "
+          f"no log line of the functions' own, each item stored as its 100 bytes of overhead): {sum(floor_eur.values()):.4f} EUR per 10,000 devices")
+    print("  " + ", ".join(f"{line} {eur:.4f}" for line, eur in floor_eur.items() if eur))
     print(f"\neach further read (a GET, with its authorizer share): {read_eur:.4f} EUR per 10,000 reads "
           f"({polls} measured)")
     fixed_usd = {

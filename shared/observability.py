@@ -21,6 +21,11 @@ SERVICE_NAME = os.environ.get("POWERTOOLS_SERVICE_NAME", "seconde-vie")
 
 logger = Logger(service=SERVICE_NAME)
 
+# Lambda context keys Powertools adds to every line that its log group already says (the group is
+# /aws/lambda/<function name>; the memory is in the REPORT line): CloudWatch bills each byte
+# ingested. The request id and the cold start stay: they tie a line to its invocation.
+_KEYS_THE_LOG_GROUP_SAYS = ("function_name", "function_arn", "function_memory_size")
+
 # Operations the current invocation sent to AWS, by "service.Operation" (a botocore hook).
 aws_requests: Counter[str] = Counter()
 
@@ -69,6 +74,7 @@ def entry_point(handler: Callable[[dict, Any], Any]) -> Callable[[dict, Any], An
     @functools.wraps(handler)
     @logger.inject_lambda_context(clear_state=True, log_event=False)
     def wrapped(event: dict, context: Any) -> Any:
+        logger.remove_keys(_KEYS_THE_LOG_GROUP_SAYS)  # added again by each injection of the context
         aws_requests.clear()
         capacity_units.clear()
         started = time.perf_counter()

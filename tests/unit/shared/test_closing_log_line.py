@@ -76,3 +76,14 @@ def test_the_closing_line_counts_the_units_dynamodb_reports_and_estimates_those_
     written, read = closing_lines()
     assert written["dynamodb_units"] == {"read": 0, "write": 3}
     assert read["dynamodb_units"] == {"read": 0.5, "write": 0}
+
+
+def test_each_line_names_its_invocation_but_not_what_the_log_group_already_says(closing_lines):
+    context = LambdaContext()
+    entry_point(lambda event, context: None)({}, context)
+    entry_point(lambda event, context: None)({}, context)
+
+    for line in closing_lines():  # the second invocation too: the context is injected again
+        assert line["function_request_id"] == context.aws_request_id
+        assert "cold_start" in line
+        assert not {"function_name", "function_arn", "function_memory_size"} & line.keys()
